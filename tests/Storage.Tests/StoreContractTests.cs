@@ -1,0 +1,656 @@
+using System.Text;
+using System.Threading.Channels;
+
+namespace KubeNet.Storage.Tests;
+
+/// <summary>
+/// The storage contract, after kube-apiserver's storage/testing/store_tests.go. Every backend derives from
+/// this class and supplies a fresh, empty store per test.
+/// </summary>
+public abstract class StoreContractTests : IAsyncLifetime
+{
+    private static readonly TimeSpan EventTimeout = TimeSpan.FromSeconds(10);
+
+    protected IKeyValueStore Store { get; private set; } = null!;
+
+    protected abstract Task<IKeyValueStore> CreateStoreAsync();
+
+    public async Task InitializeAsync() => Store = await CreateStoreAsync();
+
+    public virtual async Task DisposeAsync() => await Store.DisposeAsync();
+
+    [Fact]
+    public async Task EmptyStore_HasRevisionZero_AndFirstWriteIsRevisionOne()
+    {
+        Assert.Equal(0, await Store.GetRevisionAsync());
+        WriteResult created = await Store.CreateAsync("/registry/pods/default/a", Bytes("a"));
+        Assert.Equal(1, created.Revision);
+        Assert.Equal(1, await Store.GetRevisionAsync());
+    }
+
+    [Fact]
+    public async Task Create_ThenGet_ReturnsValueWithRevisions()
+    {
+        WriteResult created = await Store.CreateAsync("/registry/pods/default/a", Bytes("v1"));
+
+        Assert.Equal(WriteStatus.Ok, created.Status);
+        Assert.NotNull(created.Current);
+        Assert.Equal(created.Revision, created.Current.CreateRevision);
+        Assert.Equal(created.Revision, created.Current.ModRevision);
+
+        GetResult got = await Store.GetAsync("/registry/pods/default/a");
+        Assert.NotNull(got.Value);
+        Assert.Equal("/registry/pods/default/a", got.Value.Key);
+        Assert.Equal("v1", Text(got.Value.Value));
+        Assert.Equal(created.Revision, got.Value.ModRevision);
+        Assert.Equal(created.Revision, got.Value.CreateRevision);
+        Assert.Equal(created.Revision, got.Revision);
+    }
+
+    [Fact]
+    public async Task Create_ExistingKey_ReturnsAlreadyExistsWithCurrentValue()
+    {
+        WriteResult first = await Store.CreateAsync("/registry/pods/default/a", Bytes("v1"));
+        WriteResult second = await Store.CreateAsync("/registry/pods/default/a", Bytes("v2"));
+
+        Assert.Equal(WriteStatus.AlreadyExists, second.Status);
+        Assert.NotNull(second.Current);
+        Assert.Equal("v1", Text(second.Current.Value));
+        Assert.Equal(first.Revision, second.Current.ModRevision);
+        Assert.Equal(first.Revision, await Store.GetRevisionAsync());
+    }
+
+    [Fact]
+    public async Task Create_EmptyValue_RoundTrips()
+    {
+        await Store.CreateAsync("/registry/empty", ReadOnlyMemory<byte>.Empty);
+        GetResult got = await Store.GetAsync("/registry/empty");
+        Assert.NotNull(got.Value);
+        Assert.Equal(0, got.Value.Value.Length);
+    }
+
+    [Fact]
+    public async Task Create_CallerMayReuseItsBuffer()
+    {
+        byte[] buffer = Encoding.UTF8.GetBytes("original");
+        ValueTask<WriteResult> pending = Store.CreateAsync("/registry/buffer", buffer);
+        Array.Fill(buffer, (byte)'x');
+        await pending;
+
+        Assert.Equal("original", Text((await Store.GetAsync("/registry/buffer")).Value!.Value));
+    }
+
+    [Fact]
+    public async Task Get_MissingKey_ReturnsNullWithStoreRevision()
+    {
+        await Store.CreateAsync("/registry/pods/default/a", Bytes("v1"));
+
+        GetResult got = await Store.GetAsync("/registry/pods/default/missing");
+
+        Assert.Null(got.Value);
+        Assert.Equal(1, got.Revision);
+    }
+
+    [Fact]
+    public async Task Update_WithCurrentModRevision_SucceedsAndKeepsCreateRevision()
+    {
+        WriteResult created = await Store.CreateAsync("/registry/pods/default/a", Bytes("v1"));
+        WriteResult updated = await Store.UpdateAsync("/registry/pods/default/a", Bytes("v2"), created.Revision);
+
+        Assert.Equal(WriteStatus.Ok, updated.Status);
+        Assert.True(updated.Revision > created.Revision);
+        Assert.Equal(created.Revision, updated.Current!.CreateRevision);
+        Assert.Equal(updated.Revision, updated.Current.ModRevision);
+
+        GetResult got = await Store.GetAsync("/registry/pods/default/a");
+        Assert.Equal("v2", Text(got.Value!.Value));
+        Assert.Equal(created.Revision, got.Value.CreateRevision);
+        Assert.Equal(updated.Revision, got.Value.ModRevision);
+    }
+
+    [Fact]
+    public async Task Update_WithStaleModRevision_ReturnsConflictWithCurrentValue()
+    {
+        WriteResult created = await Store.CreateAsync("/registry/pods/default/a", Bytes("v1"));
+        WriteResult updated = await Store.UpdateAsync("/registry/pods/default/a", Bytes("v2"), created.Revision);
+
+        WriteResult stale = await Store.UpdateAsync("/registry/pods/default/a", Bytes("v3"), created.Revision);
+
+        Assert.Equal(WriteStatus.Conflict, stale.Status);
+        Assert.Equal("v2", Text(stale.Current!.Value));
+        Assert.Equal(updated.Revision, stale.Current.ModRevision);
+        Assert.Equal(updated.Revision, await Store.GetRevisionAsync());
+    }
+
+    [Fact]
+    public async Task Update_MissingKey_ReturnsNotFound()
+    {
+        WriteResult result = await Store.UpdateAsync("/registry/pods/default/missing", Bytes("v"), 1);
+
+        Assert.Equal(WriteStatus.NotFound, result.Status);
+        Assert.Null(result.Current);
+        Assert.Equal(0, await Store.GetRevisionAsync());
+    }
+
+    [Fact]
+    public async Task Delete_WithoutPrecondition_RemovesKeyAndReturnsDeletedValue()
+    {
+        WriteResult created = await Store.CreateAsync("/registry/pods/default/a", Bytes("v1"));
+
+        WriteResult deleted = await Store.DeleteAsync("/registry/pods/default/a", 0);
+
+        Assert.Equal(WriteStatus.Ok, deleted.Status);
+        Assert.Equal(created.Revision + 1, deleted.Revision);
+        Assert.Equal("v1", Text(deleted.Current!.Value));
+        Assert.Equal(created.Revision, deleted.Current.ModRevision);
+        Assert.Null((await Store.GetAsync("/registry/pods/default/a")).Value);
+    }
+
+    [Fact]
+    public async Task Delete_WithMatchingPrecondition_Succeeds()
+    {
+        WriteResult created = await Store.CreateAsync("/registry/pods/default/a", Bytes("v1"));
+
+        WriteResult deleted = await Store.DeleteAsync("/registry/pods/default/a", created.Revision);
+
+        Assert.Equal(WriteStatus.Ok, deleted.Status);
+        Assert.Null((await Store.GetAsync("/registry/pods/default/a")).Value);
+    }
+
+    [Fact]
+    public async Task Delete_WithStalePrecondition_ReturnsConflictAndKeepsKey()
+    {
+        WriteResult created = await Store.CreateAsync("/registry/pods/default/a", Bytes("v1"));
+        WriteResult updated = await Store.UpdateAsync("/registry/pods/default/a", Bytes("v2"), created.Revision);
+
+        WriteResult deleted = await Store.DeleteAsync("/registry/pods/default/a", created.Revision);
+
+        Assert.Equal(WriteStatus.Conflict, deleted.Status);
+        Assert.Equal(updated.Revision, deleted.Current!.ModRevision);
+        Assert.Equal("v2", Text((await Store.GetAsync("/registry/pods/default/a")).Value!.Value));
+    }
+
+    [Fact]
+    public async Task Delete_MissingKey_ReturnsNotFound()
+    {
+        WriteResult deleted = await Store.DeleteAsync("/registry/pods/default/missing", 0);
+
+        Assert.Equal(WriteStatus.NotFound, deleted.Status);
+        Assert.Equal(0, await Store.GetRevisionAsync());
+    }
+
+    [Fact]
+    public async Task Recreate_AfterDelete_GetsNewCreateRevision()
+    {
+        await Store.CreateAsync("/registry/pods/default/a", Bytes("v1"));
+        await Store.DeleteAsync("/registry/pods/default/a", 0);
+
+        WriteResult again = await Store.CreateAsync("/registry/pods/default/a", Bytes("v2"));
+
+        Assert.Equal(WriteStatus.Ok, again.Status);
+        Assert.Equal(3, again.Current!.CreateRevision);
+    }
+
+    [Fact]
+    public async Task Revisions_IncreaseByOnePerSuccessfulWrite()
+    {
+        long last = await Store.GetRevisionAsync();
+        var results = new List<WriteResult>
+        {
+            await Store.CreateAsync("/registry/a", Bytes("1")),
+            await Store.CreateAsync("/registry/b", Bytes("1")),
+        };
+        results.Add(await Store.UpdateAsync("/registry/a", Bytes("2"), results[0].Revision));
+        Assert.Equal(WriteStatus.AlreadyExists, (await Store.CreateAsync("/registry/a", Bytes("x"))).Status);
+        results.Add(await Store.DeleteAsync("/registry/b", 0));
+        results.Add(await Store.CreateAsync("/registry/b", Bytes("3")));
+
+        foreach (WriteResult result in results)
+        {
+            Assert.Equal(WriteStatus.Ok, result.Status);
+            Assert.Equal(last + 1, result.Revision);
+            last = result.Revision;
+        }
+
+        Assert.Equal(last, await Store.GetRevisionAsync());
+    }
+
+    [Fact]
+    public async Task List_Prefix_StopsAtPrefixBoundaries()
+    {
+        string[] keys =
+        [
+            "/registry/pod/x", "/registry/pods", "/registry/pods/default/a", "/registry/pods/default/b",
+            "/registry/pods/kube-system/c", "/registry/pods0/d", "/registry/podsx/e", "/registry/pods\u00e4/f",
+        ];
+        foreach (string key in keys)
+        {
+            await Store.CreateAsync(key, Bytes(key));
+        }
+
+        Assert.Equal(
+            ["/registry/pods/default/a", "/registry/pods/default/b", "/registry/pods/kube-system/c"],
+            Keys(await Store.ListAsync("/registry/pods/", new ListRequest())));
+        Assert.Equal(
+            ["/registry/pods/default/a", "/registry/pods/default/b"],
+            Keys(await Store.ListAsync("/registry/pods/default/", new ListRequest())));
+        Assert.Equal(
+            ["/registry/pods", "/registry/pods/default/a", "/registry/pods/default/b", "/registry/pods/kube-system/c",
+             "/registry/pods0/d", "/registry/podsx/e", "/registry/pods\u00e4/f"],
+            Keys(await Store.ListAsync("/registry/pods", new ListRequest())));
+        Assert.Empty(Keys(await Store.ListAsync("/registry/services/", new ListRequest())));
+        Assert.Equal(keys.Length, (await Store.ListAsync("", new ListRequest())).Items.Count);
+    }
+
+    [Fact]
+    public async Task List_OrdersKeysByBytes()
+    {
+        string[] keys = ["/r/b", "/r/B", "/r/a", "/r/\u00e9", "/r/Z", "/r/a0", "/r/a/"];
+        foreach (string key in keys)
+        {
+            await Store.CreateAsync(key, Bytes("v"));
+        }
+
+        ListResult list = await Store.ListAsync("/r/", new ListRequest());
+
+        Assert.Equal(keys.OrderBy(k => Encoding.UTF8.GetBytes(k), ByteComparer.Instance), Keys(list));
+        Assert.Equal(await Store.GetRevisionAsync(), list.Revision);
+    }
+
+    [Fact]
+    public async Task List_AtOlderRevision_SeesTheStateThen()
+    {
+        WriteResult a = await Store.CreateAsync("/registry/pods/a", Bytes("a1"));
+        await Store.CreateAsync("/registry/pods/b", Bytes("b1"));
+        long then = await Store.GetRevisionAsync();
+        await Store.UpdateAsync("/registry/pods/a", Bytes("a2"), a.Revision);
+        await Store.DeleteAsync("/registry/pods/b", 0);
+        await Store.CreateAsync("/registry/pods/c", Bytes("c1"));
+
+        ListResult old = await Store.ListAsync("/registry/pods/", new ListRequest { Revision = then });
+        ListResult now = await Store.ListAsync("/registry/pods/", new ListRequest());
+
+        Assert.Equal(ReadStatus.Ok, old.Status);
+        Assert.Equal(then, old.Revision);
+        Assert.Equal(["/registry/pods/a", "/registry/pods/b"], Keys(old));
+        Assert.Equal(["a1", "b1"], old.Items.Select(i => Text(i.Value)));
+        Assert.Equal(a.Revision, old.Items[0].ModRevision);
+        Assert.Equal(["/registry/pods/a", "/registry/pods/c"], Keys(now));
+        Assert.Equal(["a2", "c1"], now.Items.Select(i => Text(i.Value)));
+        Assert.Equal(a.Revision, now.Items[0].CreateRevision);
+    }
+
+    [Fact]
+    public async Task List_WithLimit_PaginatesOnAConsistentSnapshot()
+    {
+        for (int i = 0; i < 5; i++)
+        {
+            await Store.CreateAsync($"/registry/pods/p{i}", Bytes($"v{i}"));
+        }
+
+        ListResult first = await Store.ListAsync("/registry/pods/", new ListRequest { Limit = 2 });
+        Assert.Equal(["/registry/pods/p0", "/registry/pods/p1"], Keys(first));
+        Assert.True(first.More);
+        Assert.Equal(3, first.RemainingCount);
+
+        // Changes after the first page must not show in the following pages.
+        await Store.DeleteAsync("/registry/pods/p2", 0);
+        await Store.UpdateAsync("/registry/pods/p3", Bytes("changed"), 4);
+        await Store.CreateAsync("/registry/pods/p1a", Bytes("new"));
+        await Store.CreateAsync("/registry/pods/p9", Bytes("new"));
+
+        ListResult second = await Store.ListAsync("/registry/pods/", new ListRequest { Limit = 2, Revision = first.Revision, StartAfterKey = "/registry/pods/p1" });
+        Assert.Equal(["/registry/pods/p2", "/registry/pods/p3"], Keys(second));
+        Assert.Equal("v3", Text(second.Items[1].Value));
+        Assert.Equal(first.Revision, second.Revision);
+        Assert.True(second.More);
+        Assert.Equal(1, second.RemainingCount);
+
+        ListResult third = await Store.ListAsync("/registry/pods/", new ListRequest { Limit = 2, Revision = first.Revision, StartAfterKey = "/registry/pods/p3" });
+        Assert.Equal(["/registry/pods/p4"], Keys(third));
+        Assert.False(third.More);
+        Assert.Equal(0, third.RemainingCount);
+    }
+
+    [Fact]
+    public async Task List_WithLimitAtNewestRevision_ReportsMoreAndRemainingCount()
+    {
+        for (int i = 0; i < 4; i++)
+        {
+            await Store.CreateAsync($"/registry/pods/p{i}", Bytes("v"));
+        }
+
+        await Store.CreateAsync("/registry/podsx/other", Bytes("v"));
+
+        ListResult exact = await Store.ListAsync("/registry/pods/", new ListRequest { Limit = 4 });
+        Assert.Equal(4, exact.Items.Count);
+        Assert.False(exact.More);
+
+        ListResult page = await Store.ListAsync("/registry/pods/", new ListRequest { Limit = 1, StartAfterKey = "/registry/pods/p0" });
+        Assert.Equal(["/registry/pods/p1"], Keys(page));
+        Assert.True(page.More);
+        Assert.Equal(2, page.RemainingCount);
+    }
+
+    [Fact]
+    public async Task List_StartAfterKeyBeforePrefix_StartsAtPrefix()
+    {
+        await Store.CreateAsync("/registry/a/1", Bytes("v"));
+        await Store.CreateAsync("/registry/b/1", Bytes("v"));
+
+        ListResult list = await Store.ListAsync("/registry/b/", new ListRequest { StartAfterKey = "/registry/a/1" });
+
+        Assert.Equal(["/registry/b/1"], Keys(list));
+    }
+
+    [Fact]
+    public async Task List_NewerThanStore_ReturnsTooLarge()
+    {
+        await Store.CreateAsync("/registry/a", Bytes("v"));
+
+        ListResult list = await Store.ListAsync("/registry/", new ListRequest { Revision = 100 });
+
+        Assert.Equal(ReadStatus.TooLarge, list.Status);
+    }
+
+    [Fact]
+    public async Task List_AtCompactedRevision_ReturnsExpired()
+    {
+        WriteResult a = await Store.CreateAsync("/registry/a", Bytes("1"));
+        long old = a.Revision;
+        WriteResult b = await Store.UpdateAsync("/registry/a", Bytes("2"), a.Revision);
+        await Store.UpdateAsync("/registry/a", Bytes("3"), b.Revision);
+
+        CompactResult compact = await Store.CompactAsync(b.Revision);
+        Assert.Equal(ReadStatus.Ok, compact.Status);
+
+        ListResult expired = await Store.ListAsync("/registry/", new ListRequest { Revision = old });
+        Assert.Equal(ReadStatus.Expired, expired.Status);
+        Assert.Equal(b.Revision, expired.CompactedRevision);
+
+        // As in etcd, the compacted revision itself is still readable.
+        ListResult atCompacted = await Store.ListAsync("/registry/", new ListRequest { Revision = b.Revision });
+        Assert.Equal(ReadStatus.Ok, atCompacted.Status);
+        Assert.Equal("2", Text(atCompacted.Items.Single().Value));
+    }
+
+    [Fact]
+    public async Task Compact_KeepsLiveValuesAndDropsDeletedKeys()
+    {
+        WriteResult keep = await Store.CreateAsync("/registry/keep", Bytes("k1"));
+        WriteResult gone = await Store.CreateAsync("/registry/gone", Bytes("g1"));
+        await Store.UpdateAsync("/registry/gone", Bytes("g2"), gone.Revision);
+        await Store.DeleteAsync("/registry/gone", 0);
+        WriteResult other = await Store.CreateAsync("/registry/other", Bytes("o1"));
+        long compactAt = await Store.GetRevisionAsync();
+        await Store.UpdateAsync("/registry/other", Bytes("o2"), other.Revision);
+
+        Assert.Equal(ReadStatus.Ok, (await Store.CompactAsync(compactAt)).Status);
+
+        ListResult atCompaction = await Store.ListAsync("/registry/", new ListRequest { Revision = compactAt });
+        Assert.Equal(["/registry/keep", "/registry/other"], Keys(atCompaction));
+        Assert.Equal(["k1", "o1"], atCompaction.Items.Select(i => Text(i.Value)));
+        Assert.Equal(keep.Revision, atCompaction.Items[0].ModRevision);
+
+        ListResult now = await Store.ListAsync("/registry/", new ListRequest());
+        Assert.Equal(["k1", "o2"], now.Items.Select(i => Text(i.Value)));
+        Assert.Equal("k1", Text((await Store.GetAsync("/registry/keep")).Value!.Value));
+    }
+
+    [Fact]
+    public async Task Compact_FutureOrAlreadyCompactedRevision_IsRefused()
+    {
+        await Store.CreateAsync("/registry/a", Bytes("v"));
+        await Store.CreateAsync("/registry/b", Bytes("v"));
+
+        Assert.Equal(ReadStatus.TooLarge, (await Store.CompactAsync(10)).Status);
+        Assert.Equal(ReadStatus.Ok, (await Store.CompactAsync(2)).Status);
+        CompactResult again = await Store.CompactAsync(1);
+        Assert.Equal(ReadStatus.Expired, again.Status);
+        Assert.Equal(2, again.CompactedRevision);
+    }
+
+    [Fact]
+    public async Task Watch_SeesCreatedUpdatedDeletedWithPreviousValues()
+    {
+        WatchResult watch = await Store.WatchAsync("/registry/pods/", await Store.GetRevisionAsync());
+        Assert.Equal(ReadStatus.Ok, watch.Status);
+
+        WriteResult created = await Store.CreateAsync("/registry/pods/a", Bytes("v1"));
+        WriteResult updated = await Store.UpdateAsync("/registry/pods/a", Bytes("v2"), created.Revision);
+        WriteResult deleted = await Store.DeleteAsync("/registry/pods/a", 0);
+
+        List<WatchEvent> events = await ReadEventsAsync(watch.Events!, 3);
+        AssertEvents(events, created, updated, deleted);
+    }
+
+    [Fact]
+    public async Task Watch_FromOldRevision_ReplaysHistoryWithPreviousValues()
+    {
+        long start = await Store.GetRevisionAsync();
+        WriteResult created = await Store.CreateAsync("/registry/pods/a", Bytes("v1"));
+        WriteResult updated = await Store.UpdateAsync("/registry/pods/a", Bytes("v2"), created.Revision);
+        WriteResult deleted = await Store.DeleteAsync("/registry/pods/a", 0);
+
+        WatchResult watch = await Store.WatchAsync("/registry/pods/", start);
+
+        List<WatchEvent> events = await ReadEventsAsync(watch.Events!, 3);
+        AssertEvents(events, created, updated, deleted);
+    }
+
+    [Fact]
+    public async Task Watch_FiltersByPrefix()
+    {
+        WatchResult watch = await Store.WatchAsync("/registry/pods/", 0);
+
+        await Store.CreateAsync("/registry/podsx/a", Bytes("no"));
+        await Store.CreateAsync("/registry/pod/a", Bytes("no"));
+        WriteResult mine = await Store.CreateAsync("/registry/pods/a", Bytes("yes"));
+        await Store.CreateAsync("/registry/services/a", Bytes("no"));
+        WriteResult last = await Store.CreateAsync("/registry/pods/b", Bytes("yes"));
+
+        List<WatchEvent> events = await ReadEventsAsync(watch.Events!, 2);
+        Assert.Equal([mine.Revision, last.Revision], events.Select(e => e.Revision));
+        Assert.Equal(["/registry/pods/a", "/registry/pods/b"], events.Select(e => e.Value.Key));
+        Assert.False(watch.Events!.TryRead(out _));
+    }
+
+    [Fact]
+    public async Task Watch_ManyKeysFromManyWriters_ArrivesInRevisionOrder()
+    {
+        WatchResult watch = await Store.WatchAsync("/registry/", await Store.GetRevisionAsync());
+        const int Writers = 8;
+        const int PerWriter = 25;
+
+        await Task.WhenAll(Enumerable.Range(0, Writers).Select(w => Task.Run(async () =>
+        {
+            for (int i = 0; i < PerWriter; i++)
+            {
+                Assert.Equal(WriteStatus.Ok, (await Store.CreateAsync($"/registry/w{w}/k{i}", Bytes("v"))).Status);
+            }
+        })));
+
+        List<WatchEvent> events = await ReadEventsAsync(watch.Events!, Writers * PerWriter);
+        Assert.Equal(Enumerable.Range(1, Writers * PerWriter).Select(i => (long)i), events.Select(e => e.Revision));
+    }
+
+    [Fact]
+    public async Task Watch_FromOldRevisionWhileWriting_HasNoGapsOrDuplicates()
+    {
+        for (int i = 0; i < 50; i++)
+        {
+            await Store.CreateAsync($"/registry/pods/p{i}", Bytes("v"));
+        }
+
+        // Writes keep landing while the watch reads its history and switches to live events.
+        Task writer = Task.Run(async () =>
+        {
+            for (int i = 0; i < 150; i++)
+            {
+                await Store.CreateAsync($"/registry/pods/q{i}", Bytes("v"));
+            }
+        });
+
+        WatchResult watch = await Store.WatchAsync("/registry/pods/", 10);
+        await writer;
+
+        List<WatchEvent> events = await ReadEventsAsync(watch.Events!, 190);
+        Assert.Equal(Enumerable.Range(11, 190).Select(i => (long)i), events.Select(e => e.Revision));
+        Assert.False(watch.Events!.TryRead(out _));
+    }
+
+    [Fact]
+    public async Task Watch_FromCompactedRevision_ReturnsExpired()
+    {
+        WriteResult a = await Store.CreateAsync("/registry/a", Bytes("1"));
+        WriteResult b = await Store.UpdateAsync("/registry/a", Bytes("2"), a.Revision);
+        WriteResult c = await Store.UpdateAsync("/registry/a", Bytes("3"), b.Revision);
+        await Store.CompactAsync(b.Revision);
+
+        WatchResult expired = await Store.WatchAsync("/registry/", a.Revision);
+        Assert.Equal(ReadStatus.Expired, expired.Status);
+        Assert.Null(expired.Events);
+        Assert.Equal(b.Revision, expired.CompactedRevision);
+
+        WatchResult ok = await Store.WatchAsync("/registry/", b.Revision);
+        Assert.Equal(ReadStatus.Ok, ok.Status);
+        WatchEvent only = (await ReadEventsAsync(ok.Events!, 1)).Single();
+        Assert.Equal(c.Revision, only.Revision);
+        Assert.Equal("2", Text(only.Previous!.Value));
+    }
+
+    [Fact]
+    public async Task Watch_Cancelled_CompletesItsChannel()
+    {
+        using var cancel = new CancellationTokenSource();
+        WatchResult watch = await Store.WatchAsync("/registry/", 0, cancel.Token);
+
+        await cancel.CancelAsync();
+
+        using var timeout = new CancellationTokenSource(EventTimeout);
+        await watch.Events!.Completion.WaitAsync(timeout.Token);
+        await Store.CreateAsync("/registry/after", Bytes("v"));
+        Assert.False(watch.Events.TryRead(out _));
+    }
+
+    [Fact]
+    public async Task Dispose_CompletesWatchChannels()
+    {
+        WatchResult watch = await Store.WatchAsync("/registry/", 0);
+
+        await Store.DisposeAsync();
+
+        using var timeout = new CancellationTokenSource(EventTimeout);
+        await watch.Events!.Completion.WaitAsync(timeout.Token);
+    }
+
+    [Fact]
+    public async Task ConcurrentUpdates_WithSameModRevision_ExactlyOneWins()
+    {
+        WriteResult created = await Store.CreateAsync("/registry/pods/a", Bytes("v0"));
+        const int Writers = 20;
+
+        WriteResult[] results = await Task.WhenAll(Enumerable.Range(0, Writers).Select(i =>
+            Task.Run(async () => await Store.UpdateAsync("/registry/pods/a", Bytes($"v{i + 1}"), created.Revision))));
+
+        WriteResult winner = Assert.Single(results, r => r.Status == WriteStatus.Ok);
+        Assert.Equal(Writers - 1, results.Count(r => r.Status == WriteStatus.Conflict));
+        Assert.Equal(created.Revision + 1, winner.Revision);
+        Assert.Equal(Text(winner.Current!.Value), Text((await Store.GetAsync("/registry/pods/a")).Value!.Value));
+        Assert.Equal(winner.Revision, await Store.GetRevisionAsync());
+    }
+
+    [Fact]
+    public async Task ConcurrentCreates_OfOneKey_ExactlyOneWins()
+    {
+        const int Writers = 20;
+
+        WriteResult[] results = await Task.WhenAll(Enumerable.Range(0, Writers).Select(i =>
+            Task.Run(async () => await Store.CreateAsync("/registry/pods/a", Bytes($"v{i}")))));
+
+        Assert.Single(results, r => r.Status == WriteStatus.Ok);
+        Assert.Equal(Writers - 1, results.Count(r => r.Status == WriteStatus.AlreadyExists));
+        Assert.Equal(1, await Store.GetRevisionAsync());
+    }
+
+    [Fact]
+    public async Task ConcurrentWriters_AreAllAcknowledgedAndReadable()
+    {
+        const int Writers = 32;
+        const int PerWriter = 20;
+
+        WriteResult[][] results = await Task.WhenAll(Enumerable.Range(0, Writers).Select(w => Task.Run(async () =>
+        {
+            var mine = new WriteResult[PerWriter];
+            for (int i = 0; i < PerWriter; i++)
+            {
+                mine[i] = await Store.CreateAsync($"/registry/w{w:D2}/k{i:D2}", Bytes($"{w}-{i}"));
+            }
+
+            return mine;
+        })));
+
+        WriteResult[] all = results.SelectMany(r => r).ToArray();
+        Assert.All(all, r => Assert.Equal(WriteStatus.Ok, r.Status));
+        Assert.Equal(Writers * PerWriter, all.Select(r => r.Revision).Distinct().Count());
+        Assert.Equal(Writers * PerWriter, await Store.GetRevisionAsync());
+
+        ListResult list = await Store.ListAsync("/registry/", new ListRequest());
+        Assert.Equal(Writers * PerWriter, list.Items.Count);
+        foreach (KeyValue item in list.Items)
+        {
+            string[] parts = item.Key.Split('/');
+            Assert.Equal($"{int.Parse(parts[2][1..])}-{int.Parse(parts[3][1..])}", Text(item.Value));
+        }
+    }
+
+    protected static ReadOnlyMemory<byte> Bytes(string text) => Encoding.UTF8.GetBytes(text);
+
+    protected static string Text(ReadOnlyMemory<byte> bytes) => Encoding.UTF8.GetString(bytes.Span);
+
+    protected static IEnumerable<string> Keys(ListResult list)
+    {
+        Assert.Equal(ReadStatus.Ok, list.Status);
+        return list.Items.Select(i => i.Key);
+    }
+
+    protected static async Task<List<WatchEvent>> ReadEventsAsync(ChannelReader<WatchEvent> reader, int count)
+    {
+        using var timeout = new CancellationTokenSource(EventTimeout);
+        var events = new List<WatchEvent>(count);
+        while (events.Count < count)
+        {
+            events.Add(await reader.ReadAsync(timeout.Token));
+        }
+
+        return events;
+    }
+
+    private static void AssertEvents(List<WatchEvent> events, WriteResult created, WriteResult updated, WriteResult deleted)
+    {
+        Assert.Equal([WatchEventType.Created, WatchEventType.Updated, WatchEventType.Deleted], events.Select(e => e.Type));
+        Assert.Equal([created.Revision, updated.Revision, deleted.Revision], events.Select(e => e.Revision));
+
+        Assert.Equal("v1", Text(events[0].Value.Value));
+        Assert.Null(events[0].Previous);
+
+        Assert.Equal("v2", Text(events[1].Value.Value));
+        Assert.Equal(created.Revision, events[1].Value.CreateRevision);
+        Assert.Equal("v1", Text(events[1].Previous!.Value));
+        Assert.Equal(created.Revision, events[1].Previous!.ModRevision);
+
+        Assert.Equal("/registry/pods/a", events[2].Value.Key);
+        Assert.Equal("v2", Text(events[2].Value.Value));
+        Assert.Equal(deleted.Revision, events[2].Value.ModRevision);
+        Assert.Equal(created.Revision, events[2].Value.CreateRevision);
+        Assert.Equal("v2", Text(events[2].Previous!.Value));
+        Assert.Equal(updated.Revision, events[2].Previous!.ModRevision);
+    }
+
+    private sealed class ByteComparer : IComparer<byte[]>
+    {
+        public static readonly ByteComparer Instance = new();
+
+        public int Compare(byte[]? x, byte[]? y) => x.AsSpan().SequenceCompareTo(y);
+    }
+}
