@@ -24,6 +24,7 @@ public sealed class LabelRequirement
     private readonly string[] _values;
     // Gt/Lt compare integers; the bound is parsed once here instead of on every match.
     private readonly long _bound;
+    private readonly bool _hasBound;
 
     private LabelRequirement(string key, LabelOperator op, string[] values)
     {
@@ -32,7 +33,7 @@ public sealed class LabelRequirement
         _values = values;
         if (op is LabelOperator.GreaterThan or LabelOperator.LessThan)
         {
-            _ = TryParseInt64(values[0], out _bound);
+            _hasBound = values.Length == 1 && TryParseInt64(values[0], out _bound);
         }
     }
 
@@ -134,7 +135,7 @@ public sealed class LabelRequirement
             case LabelOperator.DoesNotExist:
                 return !exists;
             case LabelOperator.GreaterThan or LabelOperator.LessThan:
-                if (!exists || _values.Length != 1 || !TryParseInt64(value!, out var actual) || !TryParseInt64(_values[0], out _))
+                if (!exists || !_hasBound || !TryParseInt64(value!, out var actual))
                 {
                     return false;
                 }
