@@ -1,0 +1,54 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using KubeNet.ApiServer.Certificates;
+using Microsoft.AspNetCore.Http;
+
+namespace KubeNet.ApiServer.Auth;
+
+/// <summary>
+/// x509 client certificates (CN = user, O = groups) and bearer tokens, as kube-apiserver's authenticators. Anonymous
+/// requests may only read health and version.
+/// </summary>
+internal sealed class Authenticator(ClusterPki pki)
+{
+    private readonly byte[] _adminToken = Encoding.UTF8.GetBytes(pki.AdminToken);
+
+    public UserInfo? Authenticate(HttpContext context)
+    {
+        var cert = context.Connection.ClientCertificate;
+        if (cert is not null)
+        {
+            // Kestrel has already checked the chain against the cluster CA.
+            var name = cert.GetNameInfo(X509NameType.SimpleName, false);
+            var groups = Organizations(cert.SubjectName).Append("system:authenticated").ToList();
+            return new UserInfo(name, groups);
+        }
+
+        var header = context.Request.Headers.Authorization.ToString();
+        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            var token = Encoding.UTF8.GetBytes(header["Bearer ".Length..].Trim());
+            if (CryptographicOperations.FixedTimeEquals(token, _adminToken))
+            {
+                return new UserInfo("kube-net-admin", ["system:masters", "system:authenticated"]);
+            }
+        }
+
+        return null;
+    }
+
+    public static bool AnonymousAllowed(HttpRequest request)
+        => request.Method == "GET" && request.Path.Value is "/healthz" or "/livez" or "/readyz" or "/version" or "/version/";
+
+    private static IEnumerable<string> Organizations(X500DistinguishedName name)
+    {
+        foreach (var rdn in name.EnumerateRelativeDistinguishedNames())
+        {
+            if (rdn.GetSingleElementType().Value == "2.5.4.10" && rdn.GetSingleElementValue() is { } org)
+            {
+                yield return org;
+            }
+        }
+    }
+}

@@ -1,0 +1,504 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+using KubeNet.ApiMachinery.Errors;
+using KubeNet.ApiMachinery.Json;
+using KubeNet.ApiMachinery.Kinds;
+using KubeNet.ApiMachinery.Patch;
+using KubeNet.ApiMachinery.Selectors;
+using KubeNet.ApiServer.Registry;
+using Microsoft.AspNetCore.Http;
+
+namespace KubeNet.ApiServer.Http;
+
+/// <summary>The REST verbs on stored resources: the part of kube-apiserver's endpoints/handlers that is not streaming.</summary>
+internal sealed partial class ResourceHandler(GenericStore store, ApiServerOptions options, WatchHandler watches)
+{
+    public async Task HandleAsync(HttpContext context, RequestInfo request, ResourceInfo info)
+    {
+        var method = context.Request.Method;
+        if (request.LegacyWatch || (method == "GET" && request.Name is null && Wire.QueryBool(context.Request, "watch")))
+        {
+            if (!info.Supports("watch"))
+            {
+                await Wire.WriteStatusAsync(context, ApiError.MethodNotSupported(info.Group, info.Resource, "watch"));
+                return;
+            }
+
+            await watches.HandleAsync(context, request, info);
+            return;
+        }
+
+        if (request.Subresource is not null)
+        {
+            await HandleSubresourceAsync(context, request, info);
+            return;
+        }
+
+        var (verb, error) = (method, request.Name) switch
+        {
+            ("GET", null) => ("list", null),
+            ("GET", _) => ("get", null),
+            ("POST", null) => ("create", null),
+            ("PUT", not null) => ("update", null),
+            ("PATCH", not null) => ("patch", null),
+            ("DELETE", null) => ("deletecollection", null),
+            ("DELETE", _) => ("delete", null),
+            _ => (string.Empty, ApiError.MethodNotAllowed()),
+        };
+        if (error is null && !info.Supports(verb))
+        {
+            error = ApiError.MethodNotSupported(info.Group, info.Resource, verb);
+        }
+
+        if (error is not null)
+        {
+            await Wire.WriteStatusAsync(context, error);
+            return;
+        }
+
+        if (info.Virtual)
+        {
+            await VirtualResources.CreateAsync(context, info, request, options);
+            return;
+        }
+
+        var ns = info.Namespaced ? request.Namespace : null;
+        if (info.Namespaced && ns is null && verb is not ("list" or "deletecollection"))
+        {
+            await Wire.WriteStatusAsync(context, ApiError.NotFound(info.Group, info.Resource, request.Name ?? string.Empty));
+            return;
+        }
+
+        var task = verb switch
+        {
+            "get" => GetAsync(context, info, ns, request.Name!),
+            "list" => ListAsync(context, info, ns),
+            "create" => CreateAsync(context, info, ns),
+            "update" => UpdateAsync(context, info, ns, request.Name!, null),
+            "patch" => PatchAsync(context, info, ns, request.Name!, null),
+            "delete" => DeleteAsync(context, info, ns, request.Name!),
+            _ => DeleteCollectionAsync(context, info, ns),
+        };
+        await task;
+    }
+
+    private async Task GetAsync(HttpContext context, ResourceInfo info, string? ns, string name)
+    {
+        var shape = Wire.Negotiate(context.Request.Headers.Accept, tableCapable: true);
+        if (shape == ResponseShape.NotAcceptable)
+        {
+            await Wire.WriteStatusAsync(context, ApiError.NotAcceptable(Wire.AcceptedTypes));
+            return;
+        }
+
+        var found = await store.GetAsync(info, ns, name, context.Request.Query["resourceVersion"], context.RequestAborted);
+        if (!found.IsOk)
+        {
+            await Wire.WriteStatusAsync(context, found.Error!);
+            return;
+        }
+
+        if (shape != ResponseShape.Json)
+        {
+            await Wire.WriteJsonAsync(context, 200, Tables.Build(info, shape, [found.Value!], found.Value!.Metadata.ResourceVersion, null, null, context.Request.Query["includeObject"], withColumns: true));
+            return;
+        }
+
+        await Wire.WriteJsonAsync(context, 200, Tables.Served(info, found.Value!));
+    }
+
+    /// <summary>Builds the list filter from labelSelector and fieldSelector; an error for a bad selector.</summary>
+    internal static Outcome<(Func<StoredObject, bool>? Filter, bool HasSelectors)> BuildFilter(HttpRequest http, ResourceInfo info)
+    {
+        if (!LabelSelector.TryParse(http.Query["labelSelector"].ToString(), out var labels, out var labelError))
+        {
+            return ApiError.BadRequest(labelError);
+        }
+
+        if (!FieldSelector.TryParse(http.Query["fieldSelector"].ToString(), out var fields, out var fieldError))
+        {
+            return ApiError.BadRequest(fieldError);
+        }
+
+        foreach (var term in fields.Terms)
+        {
+            if (!FieldLabels.IsSupported(info, term.Field))
+            {
+                return ApiError.BadRequest($"field label not supported: {term.Field}");
+            }
+        }
+
+        var hasLabels = !ReferenceEquals(labels, LabelSelector.Everything);
+        var hasFields = !fields.IsEmpty;
+        if (!hasLabels && !hasFields)
+        {
+            return (null, false);
+        }
+
+        Func<StoredObject, bool> filter = o =>
+            (!hasLabels || labels.Matches(o.Metadata.Labels as IReadOnlyDictionary<string, string>))
+            && (!hasFields || fields.Matches((info, o), static (s, field) => FieldLabels.Get(s.info, s.o, field)));
+        return (filter, true);
+    }
+
+    private async Task ListAsync(HttpContext context, ResourceInfo info, string? ns)
+    {
+        var http = context.Request;
+        var shape = Wire.Negotiate(http.Headers.Accept, tableCapable: true);
+        if (shape == ResponseShape.NotAcceptable)
+        {
+            await Wire.WriteStatusAsync(context, ApiError.NotAcceptable(Wire.AcceptedTypes));
+            return;
+        }
+
+        var filter = BuildFilter(http, info);
+        if (!filter.IsOk)
+        {
+            await Wire.WriteStatusAsync(context, filter.Error!);
+            return;
+        }
+
+        var limit = 0;
+        if (http.Query.ContainsKey("limit") && (!int.TryParse(http.Query["limit"], out limit) || limit < 0))
+        {
+            limit = 0;
+        }
+
+        var page = await store.ListAsync(info, new ListQuery
+        {
+            Namespace = ns,
+            Filter = filter.Value.Filter,
+            HasSelectors = filter.Value.HasSelectors,
+            Limit = limit,
+            Continue = http.Query["continue"],
+            ResourceVersion = http.Query["resourceVersion"],
+            ResourceVersionMatch = http.Query["resourceVersionMatch"],
+        }, context.RequestAborted);
+        if (!page.IsOk)
+        {
+            await Wire.WriteStatusAsync(context, page.Error!);
+            return;
+        }
+
+        var result = page.Value!;
+        var rv = ObjectCodec.FormatRevision(result.Revision);
+        if (shape != ResponseShape.Json)
+        {
+            await Wire.WriteJsonAsync(context, 200, Tables.Build(info, shape, result.Items, rv, result.Continue, result.RemainingItemCount, http.Query["includeObject"], withColumns: true));
+            return;
+        }
+
+        await WriteListAsync(context, info, result.Items, rv, result.Continue, result.RemainingItemCount);
+    }
+
+    /// <summary>Streams a list: the cached JSON of each item is copied, never re-encoded.</summary>
+    internal static async Task WriteListAsync(HttpContext context, ResourceInfo info, IReadOnlyList<StoredObject> items, string? rv, string? continueToken, long? remaining)
+    {
+        var response = context.Response;
+        response.StatusCode = 200;
+        response.ContentType = Wire.JsonType;
+        using var head = new MemoryStream();
+        using (var w = new Utf8JsonWriter(head))
+        {
+            w.WriteStartObject();
+            w.WriteString("kind", info.ListKind);
+            w.WriteString("apiVersion", info.GroupVersion);
+            w.WriteStartObject("metadata");
+            if (rv is not null)
+            {
+                w.WriteString("resourceVersion", rv);
+            }
+
+            if (continueToken is not null)
+            {
+                w.WriteString("continue", continueToken);
+            }
+
+            if (remaining is long r)
+            {
+                w.WriteNumber("remainingItemCount", r);
+            }
+
+            w.WriteEndObject();
+            w.WritePropertyName("items");
+            w.WriteStartArray();
+            w.Flush();
+        }
+
+        var body = response.BodyWriter;
+        await body.WriteAsync(head.ToArray(), context.RequestAborted);
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (i > 0)
+            {
+                await body.WriteAsync(Wire.Comma, context.RequestAborted);
+            }
+
+            await body.WriteAsync(Tables.Served(info, items[i]), context.RequestAborted);
+        }
+
+        await body.WriteAsync("]}"u8.ToArray(), context.RequestAborted);
+        await body.FlushAsync(context.RequestAborted);
+    }
+
+    internal async Task<Outcome<IKubernetesObject<V1ObjectMeta>>> DecodeBodyAsync(HttpContext context, ResourceInfo info, Type type)
+    {
+        var body = await Wire.ReadBodyAsync(context.Request, options.MaxRequestBodyBytes, context.RequestAborted);
+        if (body is null)
+        {
+            return ApiError.RequestEntityTooLarge(options.MaxRequestBodyBytes);
+        }
+
+        if (!Wire.IsJsonContentType(context.Request.ContentType, out _))
+        {
+            return ApiError.UnsupportedMediaType(Wire.AcceptedTypes);
+        }
+
+        return Decode(body, info, type);
+    }
+
+    internal static Outcome<IKubernetesObject<V1ObjectMeta>> Decode(ReadOnlySpan<byte> body, ResourceInfo info, Type type)
+    {
+        IKubernetesObject<V1ObjectMeta> obj;
+        try
+        {
+            obj = ObjectCodec.Decode(body, type);
+        }
+        catch (JsonException ex)
+        {
+            return ApiError.BadRequest("the object provided is unrecognized: " + ex.Message);
+        }
+
+        var expectedKind = type == info.ClrType ? info.Kind : (type.GetCustomAttributes(typeof(KubernetesEntityAttribute), false).FirstOrDefault() as KubernetesEntityAttribute)?.Kind;
+        var expectedVersion = type == info.ClrType ? info.GroupVersion : null;
+        if (!string.IsNullOrEmpty(obj.Kind) && obj.Kind != expectedKind)
+        {
+            return ApiError.BadRequest($"the object provided is unrecognized (must be of type {expectedKind}): (kind {obj.Kind})");
+        }
+
+        if (expectedVersion is not null && !string.IsNullOrEmpty(obj.ApiVersion) && obj.ApiVersion != expectedVersion)
+        {
+            return ApiError.BadRequest($"the API version in the data ({obj.ApiVersion}) does not match the expected API version ({expectedVersion})");
+        }
+
+        obj.Metadata ??= new V1ObjectMeta();
+        return Outcome<IKubernetesObject<V1ObjectMeta>>.Ok(obj);
+    }
+
+    internal static WriteOptions ReadWriteOptions(HttpRequest http)
+        => new() { DryRun = http.Query["dryRun"].Contains("All"), FieldManager = http.Query["fieldManager"] };
+
+    private async Task CreateAsync(HttpContext context, ResourceInfo info, string? ns)
+    {
+        var decoded = await DecodeBodyAsync(context, info, info.ClrType);
+        if (!decoded.IsOk)
+        {
+            await Wire.WriteStatusAsync(context, decoded.Error!);
+            return;
+        }
+
+        var obj = Conversion.ToStorage(info, decoded.Value!);
+        var created = await store.CreateAsync(info, ns, obj, ReadWriteOptions(context.Request), context.RequestAborted);
+        if (!created.IsOk)
+        {
+            await Wire.WriteStatusAsync(context, created.Error!);
+            return;
+        }
+
+        await Wire.WriteJsonAsync(context, 201, Tables.Served(info, created.Value!));
+    }
+
+    internal async Task UpdateAsync(HttpContext context, ResourceInfo info, string? ns, string name, string? subresource)
+    {
+        var decoded = await DecodeBodyAsync(context, info, info.ClrType);
+        if (!decoded.IsOk)
+        {
+            await Wire.WriteStatusAsync(context, decoded.Error!);
+            return;
+        }
+
+        var replacement = decoded.Value!;
+        var result = await store.UpdateAsync(info, ns, name, subresource, _ => Clone(replacement), ReadWriteOptions(context.Request), context.RequestAborted);
+        await WriteWriteResultAsync(context, info, result);
+    }
+
+    private static Outcome<IKubernetesObject<V1ObjectMeta>> Clone(IKubernetesObject<V1ObjectMeta> obj)
+        => Outcome<IKubernetesObject<V1ObjectMeta>>.Ok(ObjectCodec.Clone(obj));
+
+    internal static async Task WriteWriteResultAsync(HttpContext context, ResourceInfo info, Outcome<WriteResponse> result)
+    {
+        if (!result.IsOk)
+        {
+            await Wire.WriteStatusAsync(context, result.Error!);
+            return;
+        }
+
+        await Wire.WriteJsonAsync(context, result.Value!.Created ? 201 : 200, Tables.Served(info, result.Value.Object));
+    }
+
+    internal async Task PatchAsync(HttpContext context, ResourceInfo info, string? ns, string name, string? subresource)
+    {
+        var body = await Wire.ReadBodyAsync(context.Request, options.MaxRequestBodyBytes, context.RequestAborted);
+        if (body is null)
+        {
+            await Wire.WriteStatusAsync(context, ApiError.RequestEntityTooLarge(options.MaxRequestBodyBytes));
+            return;
+        }
+
+        var mediaType = (context.Request.ContentType ?? string.Empty).Split(';')[0].Trim().ToLowerInvariant();
+        Func<JsonNode?, PatchResult>? apply = mediaType switch
+        {
+            "application/json-patch+json" => doc => JsonPatch.Apply(doc, body),
+            "application/merge-patch+json" => doc => MergePatch.Apply(doc, body),
+            _ => null,
+        };
+        if (apply is null)
+        {
+            await Wire.WriteStatusAsync(context, ApiError.UnsupportedMediaType("application/json-patch+json, application/merge-patch+json"));
+            return;
+        }
+
+        var result = await store.UpdateAsync(info, ns, name, subresource, current => ApplyPatch(info, name, current, apply), ReadWriteOptions(context.Request), context.RequestAborted);
+        await WriteWriteResultAsync(context, info, result);
+    }
+
+    internal static Outcome<IKubernetesObject<V1ObjectMeta>> ApplyPatch(ResourceInfo info, string name, IKubernetesObject<V1ObjectMeta>? current, Func<JsonNode?, PatchResult> apply)
+    {
+        if (current is null)
+        {
+            return ApiError.NotFound(info.Group, info.Resource, name);
+        }
+
+        var node = KubeJson.ToNode(current, current.GetType());
+        var patched = apply(node);
+        switch (patched.Error)
+        {
+            case PatchError.None:
+                break;
+            case PatchError.BadRequest:
+                return ApiError.BadRequest(patched.Message ?? "invalid patch");
+            case PatchError.TooManyOperations:
+                return ApiError.RequestEntityTooLarge(JsonPatch.MaxOperations);
+            case PatchError.ApplyFailed:
+                return ApiError.UnprocessableEntity(JsonPatch.ApplyFailedMessage);
+            default:
+                return ApiError.Internal(patched.Message ?? "invalid document");
+        }
+
+        return Decode(JsonSerializer.SerializeToUtf8Bytes(patched.Document, KubeJson.NodeOptions), info, current.GetType());
+    }
+
+    private static Outcome<V1DeleteOptions> ReadDeleteOptions(HttpRequest http, byte[] body)
+    {
+        V1DeleteOptions? opts = null;
+        if (body.Length > 0)
+        {
+            try
+            {
+                opts = KubeJson.Deserialize<V1DeleteOptions>(body);
+            }
+            catch (JsonException ex)
+            {
+                return ApiError.BadRequest(ex.Message);
+            }
+        }
+
+        opts ??= new V1DeleteOptions();
+        if (long.TryParse(http.Query["gracePeriodSeconds"], out var grace))
+        {
+            opts.GracePeriodSeconds = grace;
+        }
+
+        if (http.Query.TryGetValue("propagationPolicy", out var policy))
+        {
+            opts.PropagationPolicy = policy;
+        }
+
+        if (opts.PropagationPolicy is not (null or "Orphan" or "Background" or "Foreground"))
+        {
+            return ApiError.Invalid("", "DeleteOptions", string.Empty,
+                [FieldError.NotSupported("propagationPolicy", opts.PropagationPolicy, ["Foreground", "Background", "Orphan", "nil"])]);
+        }
+
+        return opts;
+    }
+
+    private async Task DeleteAsync(HttpContext context, ResourceInfo info, string? ns, string name)
+    {
+        var body = await Wire.ReadBodyAsync(context.Request, options.MaxRequestBodyBytes, context.RequestAborted);
+        if (body is null)
+        {
+            await Wire.WriteStatusAsync(context, ApiError.RequestEntityTooLarge(options.MaxRequestBodyBytes));
+            return;
+        }
+
+        var opts = ReadDeleteOptions(context.Request, body);
+        if (!opts.IsOk)
+        {
+            await Wire.WriteStatusAsync(context, opts.Error!);
+            return;
+        }
+
+        var dryRun = context.Request.Query["dryRun"].Contains("All") || (opts.Value!.DryRun?.Contains("All") ?? false);
+        var result = await store.DeleteAsync(info, ns, name, opts.Value!, dryRun, context.RequestAborted);
+        if (!result.IsOk)
+        {
+            await Wire.WriteStatusAsync(context, result.Error!);
+            return;
+        }
+
+        var deleted = result.Value!;
+        if (deleted.Deleted && !store.StrategyFor(info).ReturnsDeletedObject)
+        {
+            await Wire.WriteObjectAsync(context, 200, Wire.Success(new V1StatusDetails
+            {
+                Name = name,
+                Group = info.Group.Length == 0 ? null : info.Group,
+                Kind = info.Resource,
+                Uid = deleted.Object.Metadata.Uid,
+            }));
+            return;
+        }
+
+        await Wire.WriteJsonAsync(context, 200, Tables.Served(info, deleted.Object));
+    }
+
+    private async Task DeleteCollectionAsync(HttpContext context, ResourceInfo info, string? ns)
+    {
+        var body = await Wire.ReadBodyAsync(context.Request, options.MaxRequestBodyBytes, context.RequestAborted) ?? [];
+        var opts = ReadDeleteOptions(context.Request, body);
+        var filter = BuildFilter(context.Request, info);
+        if (!opts.IsOk || !filter.IsOk)
+        {
+            await Wire.WriteStatusAsync(context, opts.Error ?? filter.Error!);
+            return;
+        }
+
+        var page = await store.ListAsync(info, new ListQuery { Namespace = ns, Filter = filter.Value.Filter, HasSelectors = filter.Value.HasSelectors }, context.RequestAborted);
+        if (!page.IsOk)
+        {
+            await Wire.WriteStatusAsync(context, page.Error!);
+            return;
+        }
+
+        var dryRun = context.Request.Query["dryRun"].Contains("All");
+        var deleted = new List<StoredObject>();
+        foreach (var item in page.Value!.Items)
+        {
+            var result = await store.DeleteAsync(info, item.Namespace, item.Name, opts.Value!, dryRun, context.RequestAborted);
+            if (result.IsOk)
+            {
+                deleted.Add(result.Value!.Object);
+            }
+            else if (result.Error!.Code != 404)
+            {
+                await Wire.WriteStatusAsync(context, result.Error);
+                return;
+            }
+        }
+
+        await WriteListAsync(context, info, deleted, ObjectCodec.FormatRevision(store.Cache.Revision), null, null);
+    }
+}

@@ -1,0 +1,177 @@
+using System.Net;
+using k8s.Models;
+using KubeNet.ApiMachinery.Json;
+using KubeNet.ApiMachinery.Kinds;
+using KubeNet.ApiServer.Admission;
+using KubeNet.ApiServer.Auth;
+using KubeNet.ApiServer.Certificates;
+using KubeNet.ApiServer.Discovery;
+using KubeNet.ApiServer.Http;
+using KubeNet.ApiServer.OpenApi;
+using KubeNet.ApiServer.Registry;
+using KubeNet.ApiServer.Registry.Strategies;
+using KubeNet.Storage;
+using KubeNet.Storage.Sqlite;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace KubeNet.ApiServer;
+
+/// <summary>
+/// A running API server: storage, watch cache, registry and the HTTPS endpoint. The server is a library; the kube-net
+/// executable and the tests start it the same way.
+/// </summary>
+public sealed partial class KubeApiServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly StorageCache _cache;
+    private readonly IKeyValueStore _store;
+    private readonly ILogger _logger;
+
+    private KubeApiServer(WebApplication app, StorageCache cache, IKeyValueStore store, ClusterPki pki, string url, string kubeconfigPath, ILogger logger)
+    {
+        _app = app;
+        _cache = cache;
+        _store = store;
+        Pki = pki;
+        Url = url;
+        KubeconfigPath = kubeconfigPath;
+        _logger = logger;
+    }
+
+    /// <summary>https://host:port of the secure port.</summary>
+    public string Url { get; }
+
+    /// <summary>The admin kubeconfig written into the data directory.</summary>
+    public string KubeconfigPath { get; }
+
+    public ClusterPki Pki { get; }
+
+    public static async Task<KubeApiServer> StartAsync(ApiServerOptions options, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        Directory.CreateDirectory(options.DataDirectory);
+        var pki = ClusterPki.LoadOrCreate(options.DataDirectory, [options.BindAddress, .. options.ExtraSans]);
+        loggerFactory ??= Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
+        var logger = loggerFactory.CreateLogger("KubeNet.ApiServer");
+
+        IKeyValueStore store = options.Storage switch
+        {
+            "sqlite" => await SqliteStore.OpenAsync(
+                new SqliteStoreOptions
+                {
+                    Path = Path.Combine(options.DataDirectory, "state.db"),
+                    Synchronous = options.SynchronousFull ? SqliteSynchronousMode.Full : SqliteSynchronousMode.Normal,
+                },
+                cancellationToken),
+            _ => throw new NotSupportedException("the etcd backend is not built yet: use --storage sqlite"),
+        };
+
+        var cache = new StorageCache(store, options.WatchCacheEvents, loggerFactory.CreateLogger<StorageCache>());
+        await cache.StartAsync(cancellationToken);
+        var admission = new AdmissionChain();
+        admission.Attach(cache);
+        var registry = new GenericStore(cache, new StrategyCatalog(), admission, TimeProvider.System);
+        await Bootstrap.EnsureAsync(registry, cancellationToken);
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(loggerFactory);
+        var bind = IPAddress.Parse(options.BindAddress);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = null;
+            kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
+            kestrel.Limits.MinResponseDataRate = null;
+            kestrel.Listen(bind, options.SecurePort, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1AndHttp2;
+                listen.UseHttps(https =>
+                {
+                    https.ServerCertificate = pki.ServingCertificate;
+                    https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
+                    https.ClientCertificateValidation = (cert, _, _) => pki.IsValidClientCertificate(cert);
+                });
+            });
+        });
+
+        var app = builder.Build();
+        var serverRef = new StrongBox<KubeApiServer?>();
+        var watchHandler = new WatchHandler(registry, options);
+        var router = new ApiRouter(
+            new Authenticator(pki),
+            options,
+            new DiscoveryDocuments($"{options.BindAddress}:{options.SecurePort}"),
+            new OpenApiDocuments(),
+            new ResourceHandler(registry, options, watchHandler),
+            () => true);
+        app.Run(router.HandleAsync);
+        await app.StartAsync(cancellationToken);
+
+        var address = app.Urls.FirstOrDefault() ?? $"https://{options.BindAddress}:{options.SecurePort}";
+        var port = new Uri(address.Replace("[::]", "localhost", StringComparison.Ordinal)).Port;
+        var host = bind.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{options.BindAddress}]" : options.BindAddress;
+        var url = $"https://{host}:{port}";
+        var kubeconfig = Path.GetFullPath(Path.Combine(options.DataDirectory, "admin.kubeconfig"));
+        await File.WriteAllTextAsync(kubeconfig, pki.AdminKubeconfig(url), cancellationToken);
+        var server = new KubeApiServer(app, cache, store, pki, url, kubeconfig, logger);
+        server.LogReady(url);
+        return server;
+    }
+
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken) => _app.WaitForShutdownAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        await _cache.DisposeAsync();
+        await _store.DisposeAsync();
+    }
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "API server ready at {Url} (/readyz ok)")]
+    private partial void LogReady(string url);
+
+    private sealed class StrongBox<T>
+    {
+        public T? Value { get; set; }
+    }
+}
+
+/// <summary>What kube-apiserver creates on start: the system namespaces and the kubernetes service.</summary>
+internal static class Bootstrap
+{
+    public static async Task EnsureAsync(GenericStore store, CancellationToken ct)
+    {
+        var namespaces = KindCatalog.Find("", "v1", "namespaces")!;
+        foreach (var name in new[] { "default", "kube-system", "kube-public", "kube-node-lease" })
+        {
+            await store.CreateAsync(namespaces, null, new V1Namespace { Metadata = new V1ObjectMeta { Name = name } }, new WriteOptions(), ct);
+        }
+
+        var services = KindCatalog.Find("", "v1", "services")!;
+        await store.CreateAsync(services, "default", new V1Service
+        {
+            Metadata = new V1ObjectMeta
+            {
+                Name = "kubernetes",
+                NamespaceProperty = "default",
+                Labels = new Dictionary<string, string> { ["component"] = "apiserver", ["provider"] = "kubernetes" },
+            },
+            Spec = new V1ServiceSpec
+            {
+                ClusterIP = "10.96.0.1",
+                Ports = [new V1ServicePort { Name = "https", Port = 443, Protocol = "TCP", TargetPort = 6443 }],
+                SessionAffinity = "None",
+                Type = "ClusterIP",
+            },
+        }, new WriteOptions(), ct);
+        _ = KubeJson.Options;
+    }
+}

@@ -1,0 +1,108 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using KubeNet.ApiMachinery.Kinds;
+
+namespace KubeNet.ApiServer.OpenApi;
+
+/// <summary>
+/// /openapi/v3: the root that names one document per group-version, and those documents. Each lists the resource paths
+/// with their operations, the x-kubernetes-group-version-kind extension and the fieldValidation parameter, which is
+/// what kubectl's query-parameter check reads before it sends fieldValidation=Strict.
+/// </summary>
+internal sealed class OpenApiDocuments
+{
+    private readonly Dictionary<string, (byte[] Body, string Hash)> _documents = new(StringComparer.Ordinal);
+
+    public OpenApiDocuments()
+    {
+        var paths = new JsonObject();
+        foreach (var group in KindCatalog.Groups)
+        {
+            foreach (var version in KindCatalog.VersionsOf(group))
+            {
+                var key = group.Length == 0 ? "api/" + version : $"apis/{group}/{version}";
+                var body = JsonSerializer.SerializeToUtf8Bytes(GroupVersionDocument(group, version));
+                var hash = Convert.ToHexString(SHA512.HashData(body)).ToUpperInvariant()[..128];
+                _documents[key] = (body, hash);
+                paths[key] = new JsonObject { ["serverRelativeURL"] = $"/openapi/v3/{key}?hash={hash}" };
+            }
+        }
+
+        Root = JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["paths"] = paths });
+    }
+
+    public byte[] Root { get; }
+
+    public (byte[] Body, string Hash)? Document(string key) => _documents.TryGetValue(key.Trim('/'), out var d) ? d : null;
+
+    private static JsonObject GroupVersionDocument(string group, string version)
+    {
+        var prefix = group.Length == 0 ? "/api/" + version : $"/apis/{group}/{version}";
+        var paths = new JsonObject();
+        foreach (var r in KindCatalog.In(group, version))
+        {
+            var gvk = new JsonObject { ["group"] = r.Group, ["version"] = r.Version, ["kind"] = r.Kind };
+            var collection = r.Namespaced ? $"{prefix}/namespaces/{{namespace}}/{r.Resource}" : $"{prefix}/{r.Resource}";
+            var item = collection + "/{name}";
+            var collectionOps = new JsonObject();
+            var itemOps = new JsonObject();
+            foreach (var verb in r.Verbs)
+            {
+                switch (verb)
+                {
+                    case "list": collectionOps["get"] = Operation("list", r, gvk, withFieldValidation: false); break;
+                    case "create": collectionOps["post"] = Operation("create", r, gvk, withFieldValidation: true); break;
+                    case "deletecollection": collectionOps["delete"] = Operation("deletecollection", r, gvk, withFieldValidation: false); break;
+                    case "get": itemOps["get"] = Operation("get", r, gvk, withFieldValidation: false); break;
+                    case "update": itemOps["put"] = Operation("update", r, gvk, withFieldValidation: true); break;
+                    case "patch": itemOps["patch"] = Operation("patch", r, gvk, withFieldValidation: true); break;
+                    case "delete": itemOps["delete"] = Operation("delete", r, gvk, withFieldValidation: false); break;
+                }
+            }
+
+            if (collectionOps.Count > 0)
+            {
+                paths[collection] = collectionOps;
+            }
+
+            if (itemOps.Count > 0)
+            {
+                paths[item] = itemOps;
+            }
+        }
+
+        return new JsonObject
+        {
+            ["openapi"] = "3.0.0",
+            ["info"] = new JsonObject { ["title"] = "Kubernetes", ["version"] = "v1.32.4" },
+            ["paths"] = paths,
+            ["components"] = new JsonObject { ["schemas"] = new JsonObject() },
+        };
+    }
+
+    private static JsonObject Operation(string action, ResourceInfo r, JsonObject gvk, bool withFieldValidation)
+    {
+        var parameters = new JsonArray();
+        if (withFieldValidation)
+        {
+            parameters.Add(new JsonObject
+            {
+                ["name"] = "fieldValidation",
+                ["in"] = "query",
+                ["description"] = "fieldValidation instructs the server on how to handle objects in the request (POST/PUT/PATCH) containing unknown or duplicate fields. Valid values are: - Ignore - Strict - Warn",
+                ["schema"] = new JsonObject { ["type"] = "string", ["uniqueItems"] = true },
+            });
+        }
+
+        var op = new JsonObject
+        {
+            ["description"] = $"{action} {r.Kind}",
+            ["operationId"] = action + r.Kind,
+            ["parameters"] = parameters,
+            ["x-kubernetes-action"] = action == "create" ? "post" : action == "update" ? "put" : action,
+            ["x-kubernetes-group-version-kind"] = gvk.DeepClone(),
+        };
+        return op;
+    }
+}

@@ -1,0 +1,648 @@
+using System.Collections.Immutable;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using k8s;
+using k8s.Models;
+using KubeNet.ApiMachinery.Errors;
+using KubeNet.ApiMachinery.Json;
+using KubeNet.ApiMachinery.Kinds;
+using KubeNet.Storage;
+
+namespace KubeNet.ApiServer.Registry;
+
+/// <summary>Options of one write, from the query string and the request body.</summary>
+internal sealed record WriteOptions
+{
+    public bool DryRun { get; init; }
+
+    public string? FieldManager { get; init; }
+}
+
+/// <summary>A list page as the cache or storage produced it, before filtering into the wire shape.</summary>
+internal sealed record ListPage(IReadOnlyList<StoredObject> Items, long Revision, string? Continue, long? RemainingItemCount);
+
+internal sealed record ListQuery
+{
+    public string? Namespace { get; init; }
+
+    public Func<StoredObject, bool>? Filter { get; init; }
+
+    public bool HasSelectors { get; init; }
+
+    public int Limit { get; init; }
+
+    public string? Continue { get; init; }
+
+    public string? ResourceVersion { get; init; }
+
+    public string? ResourceVersionMatch { get; init; }
+}
+
+/// <summary>
+/// The generic registry store: every verb on every stored kind, built on the storage contract and the watch cache, with
+/// the per-kind differences behind <see cref="IStrategy"/>. Mirrors staging/src/k8s.io/apiserver/pkg/registry/generic/registry/store.go.
+/// </summary>
+internal sealed class GenericStore(StorageCache cache, IStrategyCatalog strategies, Admission.AdmissionChain admission, TimeProvider time)
+{
+    private const int MaxConflictRetries = 16;
+    private static readonly TimeSpan FreshnessTimeout = TimeSpan.FromSeconds(3);
+
+    public StorageCache Cache => cache;
+
+    public IStrategy StrategyFor(ResourceInfo info) => strategies.For(info);
+
+    // ---- reads -----------------------------------------------------------------------------------------------
+
+    public async ValueTask<Outcome<StoredObject>> GetAsync(ResourceInfo info, string? ns, string name, string? resourceVersion, CancellationToken ct)
+    {
+        var wait = await WaitForReadAsync(resourceVersion, ct);
+        if (wait is not null)
+        {
+            return wait;
+        }
+
+        var (items, _) = cache.Snapshot(info);
+        var found = ResourceCache.Get(items, KindCatalog.Key(info, ns, name));
+        return found is null ? NotFound(info, name) : found;
+    }
+
+    private async ValueTask<ApiError?> WaitForReadAsync(string? resourceVersion, CancellationToken ct)
+    {
+        if (resourceVersion == "0")
+        {
+            return null;
+        }
+
+        if (string.IsNullOrEmpty(resourceVersion))
+        {
+            await cache.WaitUntilFreshAsync(ct);
+            return null;
+        }
+
+        if (!ObjectCodec.TryParseRevision(resourceVersion, out var rv))
+        {
+            return ApiError.BadRequest($"invalid resource version \"{resourceVersion}\"");
+        }
+
+        if (cache.Revision >= rv)
+        {
+            return null;
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(FreshnessTimeout);
+        try
+        {
+            await cache.WaitForRevisionAsync(rv, timeout.Token);
+            return null;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return ApiError.ResourceVersionTooLarge();
+        }
+        catch (TimeoutException)
+        {
+            return ApiError.ResourceVersionTooLarge();
+        }
+    }
+
+    public async ValueTask<Outcome<ListPage>> ListAsync(ResourceInfo info, ListQuery query, CancellationToken ct)
+    {
+        var prefix = info.Namespaced && !string.IsNullOrEmpty(query.Namespace) ? KindCatalog.KeyPrefix(info) + query.Namespace + "/" : KindCatalog.KeyPrefix(info);
+        string? startAfter = null;
+        long atRevision = 0;
+        if (!string.IsNullOrEmpty(query.Continue))
+        {
+            var token = ContinueToken.Decode(query.Continue);
+            if (token is null)
+            {
+                return ApiError.BadRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+            }
+
+            startAfter = KindCatalog.KeyPrefix(info) + token.Value.Start;
+            atRevision = token.Value.Revision;
+        }
+        else if (query.ResourceVersionMatch == "Exact")
+        {
+            if (!ObjectCodec.TryParseRevision(query.ResourceVersion, out atRevision) || atRevision == 0)
+            {
+                return ApiError.BadRequest("resourceVersionMatch \"Exact\" requires a resourceVersion other than \"0\"");
+            }
+        }
+        else
+        {
+            var wait = await WaitForReadAsync(query.ResourceVersion, ct);
+            if (wait is not null)
+            {
+                return wait;
+            }
+        }
+
+        var (items, revision) = cache.Snapshot(info);
+        IEnumerable<StoredObject> source;
+        if (atRevision == 0 || atRevision == revision)
+        {
+            source = ResourceCache.Range(items, prefix, startAfter);
+            atRevision = revision;
+        }
+        else
+        {
+            var fromStorage = await ListFromStorageAsync(info, prefix, startAfter, atRevision, ct);
+            if (!fromStorage.IsOk)
+            {
+                return fromStorage.Error!;
+            }
+
+            source = fromStorage.Value!;
+        }
+
+        var limit = query.Limit > 0 ? query.Limit : int.MaxValue;
+        var page = new List<StoredObject>(Math.Min(limit, 1024));
+        StoredObject? last = null;
+        var more = false;
+        long remaining = 0;
+        foreach (var item in source)
+        {
+            if (query.Filter is not null && !query.Filter(item))
+            {
+                continue;
+            }
+
+            if (page.Count == limit)
+            {
+                more = true;
+                if (query.HasSelectors)
+                {
+                    break;
+                }
+
+                remaining++;
+                continue;
+            }
+
+            page.Add(item);
+            last = item;
+        }
+
+        string? next = more && last is not null ? ContinueToken.Encode(atRevision, last.Key[KindCatalog.KeyPrefix(info).Length..]) : null;
+        return new ListPage(page, atRevision, next, more && !query.HasSelectors ? remaining : null);
+    }
+
+    private async ValueTask<Outcome<IEnumerable<StoredObject>>> ListFromStorageAsync(ResourceInfo info, string prefix, string? startAfter, long revision, CancellationToken ct)
+    {
+        var result = new List<StoredObject>();
+        var after = startAfter;
+        while (true)
+        {
+            var page = await cache.Store.ListAsync(prefix, new ListRequest { Revision = revision, Limit = 5000, StartAfterKey = after }, ct);
+            switch (page.Status)
+            {
+                case ReadStatus.Expired:
+                    return ApiError.Expired("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.");
+                case ReadStatus.TooLarge:
+                    return ApiError.ResourceVersionTooLarge();
+            }
+
+            foreach (var kv in page.Items)
+            {
+                var obj = ObjectCodec.Decode(kv.Value.Span, info.StoredType);
+                obj.Metadata.ResourceVersion = ObjectCodec.FormatRevision(kv.ModRevision);
+                ObjectCodec.SetTypeMeta(obj, StorageInfo(info));
+                result.Add(new StoredObject { Key = kv.Key, ModRevision = kv.ModRevision, Object = obj, Json = ObjectCodec.Encode(obj) });
+            }
+
+            if (!page.More || page.Items.Count == 0)
+            {
+                return result;
+            }
+
+            after = page.Items[^1].Key;
+        }
+    }
+
+    private ResourceInfo StorageInfo(ResourceInfo info) => cache.For(info).Info;
+
+    // ---- writes ----------------------------------------------------------------------------------------------
+
+    public async ValueTask<Outcome<StoredObject>> CreateAsync(ResourceInfo info, string? ns, IKubernetesObject<V1ObjectMeta> obj, WriteOptions options, CancellationToken ct)
+    {
+        var storageInfo = StorageInfo(info);
+        var strategy = strategies.For(storageInfo);
+        obj.Metadata ??= new V1ObjectMeta();
+        var meta = obj.Metadata;
+        var check = ApplyRequestNamespace(info, ns, meta);
+        if (check is not null)
+        {
+            return check;
+        }
+
+        if (!string.IsNullOrEmpty(meta.ResourceVersion))
+        {
+            return ApiError.BadRequest("resourceVersion should not be set on objects to be created");
+        }
+
+        var admitted = await admission.AdmitCreateAsync(info, obj, ct);
+        if (admitted is not null)
+        {
+            return admitted;
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        meta.Uid = Guid.NewGuid().ToString();
+        meta.CreationTimestamp = KubeJson.TruncateToSeconds(now);
+        meta.DeletionTimestamp = null;
+        meta.DeletionGracePeriodSeconds = null;
+        meta.Generation = info.TracksGeneration ? 1 : null;
+        meta.ManagedFields = null;
+        if (string.IsNullOrEmpty(meta.Name) && !string.IsNullOrEmpty(meta.GenerateName))
+        {
+            meta.Name = meta.GenerateName + RandomSuffix();
+        }
+
+        strategy.PrepareForCreate(obj);
+        strategy.Default(obj);
+        var errors = new List<FieldError>();
+        MetadataValidation.ValidateCreate(info, strategy, obj, errors);
+        strategy.Validate(obj, errors);
+        if (errors.Count > 0)
+        {
+            return ApiError.Invalid(info.Group, info.Kind, meta.Name ?? string.Empty, errors);
+        }
+
+        ObjectCodec.SetTypeMeta(obj, storageInfo);
+        var key = KindCatalog.Key(info, meta.NamespaceProperty, meta.Name!);
+        if (options.DryRun)
+        {
+            var existing = ResourceCache.Get(cache.Snapshot(info).Items, key);
+            if (existing is not null)
+            {
+                return ApiError.AlreadyExists(info.Group, info.Resource, meta.Name!);
+            }
+
+            return new StoredObject { Key = key, ModRevision = 0, Object = obj, Json = ObjectCodec.Encode(obj) };
+        }
+
+        var result = await cache.Store.CreateAsync(key, ObjectCodec.Encode(obj), ct);
+        if (result.Status == WriteStatus.AlreadyExists)
+        {
+            return ApiError.AlreadyExists(info.Group, info.Resource, meta.Name!);
+        }
+
+        return Written(obj, key, result.Revision);
+    }
+
+    private static StoredObject Written(IKubernetesObject<V1ObjectMeta> obj, string key, long revision)
+    {
+        obj.Metadata.ResourceVersion = ObjectCodec.FormatRevision(revision);
+        return new StoredObject { Key = key, ModRevision = revision, Object = obj, Json = ObjectCodec.Encode(obj) };
+    }
+
+    private static ApiError? ApplyRequestNamespace(ResourceInfo info, string? ns, V1ObjectMeta meta)
+    {
+        if (!info.Namespaced)
+        {
+            meta.NamespaceProperty = null;
+            return null;
+        }
+
+        if (string.IsNullOrEmpty(meta.NamespaceProperty))
+        {
+            meta.NamespaceProperty = ns;
+        }
+        else if (meta.NamespaceProperty != ns)
+        {
+            return ApiError.BadRequest("the namespace of the provided object does not match the namespace sent on the request");
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Replaces an object (PUT) or, through <paramref name="mutate"/>, rewrites the current one (PATCH, status and scale
+    /// writes). <paramref name="mutate"/> receives a private copy of the current object in the served version and returns the
+    /// new one; it runs again when a concurrent write wins, unless the caller pinned a resourceVersion.
+    /// </summary>
+    public async ValueTask<Outcome<WriteResponse>> UpdateAsync(
+        ResourceInfo info,
+        string? ns,
+        string name,
+        string? subresource,
+        Func<IKubernetesObject<V1ObjectMeta>?, Outcome<IKubernetesObject<V1ObjectMeta>>> mutate,
+        WriteOptions options,
+        CancellationToken ct)
+    {
+        var storageInfo = StorageInfo(info);
+        var strategy = strategies.For(storageInfo);
+        var key = KindCatalog.Key(info, ns, name);
+        for (var attempt = 0; ; attempt++)
+        {
+            await cache.WaitUntilFreshAsync(ct);
+            var current = ResourceCache.Get(cache.Snapshot(info).Items, key);
+            var currentServed = current is null ? null : Conversion.FromStorage(info, ObjectCodec.Clone(current.Object));
+            var mutated = mutate(currentServed);
+            if (!mutated.IsOk)
+            {
+                return mutated.Error!;
+            }
+
+            var obj = Conversion.ToStorage(info, mutated.Value!);
+            obj.Metadata ??= new V1ObjectMeta();
+            if (obj.Metadata.Name != name)
+            {
+                return ApiError.BadRequest($"the name of the object ({obj.Metadata.Name}) does not match the name on the URL ({name})");
+            }
+
+            var nsCheck = ApplyRequestNamespace(info, ns, obj.Metadata);
+            if (nsCheck is not null)
+            {
+                return nsCheck;
+            }
+
+            if (current is null)
+            {
+                if (!strategy.AllowCreateOnUpdate || subresource is not null)
+                {
+                    return NotFound(info, name);
+                }
+
+                obj.Metadata.ResourceVersion = null;
+                var created = await CreateAsync(info, ns, Conversion.FromStorage(info, obj), options, ct);
+                if (!created.IsOk && created.Error!.Reason == "AlreadyExists" && attempt < MaxConflictRetries)
+                {
+                    continue;
+                }
+
+                return created.IsOk ? new WriteResponse(created.Value!, Created: true) : created.Error!;
+            }
+
+            var pinned = !string.IsNullOrEmpty(obj.Metadata.ResourceVersion);
+            if (pinned && obj.Metadata.ResourceVersion != ObjectCodec.FormatRevision(current.ModRevision))
+            {
+                return ApiError.Conflict(info.Group, info.Resource, name, ApiError.OptimisticLockMessage);
+            }
+
+            var old = current.Object;
+            var admitted = await admission.AdmitUpdateAsync(info, obj, old, ct);
+            if (admitted is not null)
+            {
+                return admitted;
+            }
+
+            PrepareUpdate(info, subresource, obj, old);
+            if (subresource is null)
+            {
+                strategy.PrepareForUpdate(obj, old);
+            }
+
+            strategy.Default(obj);
+            var errors = new List<FieldError>();
+            MetadataValidation.ValidateUpdate(info, strategy, obj, old, errors);
+            if (subresource is null)
+            {
+                strategy.Validate(obj, errors);
+                strategy.ValidateUpdate(obj, old, errors);
+            }
+
+            if (errors.Count > 0)
+            {
+                return ApiError.Invalid(info.Group, info.Kind, name, errors);
+            }
+
+            ObjectCodec.SetTypeMeta(obj, storageInfo);
+            obj.Metadata.ResourceVersion = current.Metadata.ResourceVersion;
+            var bytes = ObjectCodec.Encode(obj);
+            if (bytes.AsSpan().SequenceEqual(current.Json))
+            {
+                // Unchanged: kube-apiserver skips the write and keeps the resourceVersion.
+                return new WriteResponse(current, Created: false);
+            }
+
+            if (options.DryRun)
+            {
+                return new WriteResponse(new StoredObject { Key = key, ModRevision = current.ModRevision, Object = obj, Json = bytes }, Created: false);
+            }
+
+            obj.Metadata.ResourceVersion = null;
+            WriteResult result;
+            if (obj.Metadata.DeletionTimestamp is not null && (obj.Metadata.Finalizers is null || obj.Metadata.Finalizers.Count == 0) && !strategy.IsGracefulDelete(obj, new V1DeleteOptions(), out _))
+            {
+                // The last finalizer is gone from an object being deleted: it goes away now.
+                result = await cache.Store.DeleteAsync(key, current.ModRevision, ct);
+            }
+            else
+            {
+                result = await cache.Store.UpdateAsync(key, ObjectCodec.Encode(obj), current.ModRevision, ct);
+            }
+
+            switch (result.Status)
+            {
+                case WriteStatus.Ok:
+                    return new WriteResponse(Written(obj, key, result.Revision), Created: false);
+                case WriteStatus.Conflict or WriteStatus.NotFound when !pinned && attempt < MaxConflictRetries:
+                    continue;
+                case WriteStatus.NotFound:
+                    return NotFound(info, name);
+                default:
+                    return ApiError.Conflict(info.Group, info.Resource, name, ApiError.OptimisticLockMessage);
+            }
+        }
+    }
+
+    /// <summary>Keeps what callers may not change: system metadata always; status on the main resource, all but status on /status.</summary>
+    private static void PrepareUpdate(ResourceInfo info, string? subresource, IKubernetesObject<V1ObjectMeta> obj, IKubernetesObject<V1ObjectMeta> old)
+    {
+        var meta = obj.Metadata;
+        var oldMeta = old.Metadata;
+        meta.Uid = oldMeta.Uid;
+        meta.CreationTimestamp = oldMeta.CreationTimestamp;
+        meta.DeletionTimestamp = oldMeta.DeletionTimestamp;
+        meta.DeletionGracePeriodSeconds = oldMeta.DeletionGracePeriodSeconds;
+        meta.Generation = oldMeta.Generation;
+        meta.ManagedFields ??= oldMeta.ManagedFields;
+        if (string.IsNullOrEmpty(meta.GenerateName))
+        {
+            meta.GenerateName = oldMeta.GenerateName;
+        }
+
+        if (subresource == "status")
+        {
+            ObjectCodec.CopyContent(old, obj);
+            meta.Labels = oldMeta.Labels;
+            meta.Annotations = oldMeta.Annotations;
+            meta.Finalizers = oldMeta.Finalizers;
+            meta.OwnerReferences = oldMeta.OwnerReferences;
+            return;
+        }
+
+        if (info.HasStatus)
+        {
+            ObjectCodec.SetStatus(obj, ObjectCodec.GetStatus(old));
+        }
+
+        if (info.TracksGeneration && !ObjectCodec.ContentBytes(obj).AsSpan().SequenceEqual(ObjectCodec.ContentBytes(old)))
+        {
+            meta.Generation = (oldMeta.Generation ?? 0) + 1;
+        }
+    }
+
+    public async ValueTask<Outcome<DeleteResponse>> DeleteAsync(ResourceInfo info, string? ns, string name, V1DeleteOptions options, bool dryRun, CancellationToken ct)
+    {
+        var storageInfo = StorageInfo(info);
+        var strategy = strategies.For(storageInfo);
+        var key = KindCatalog.Key(info, ns, name);
+        for (var attempt = 0; ; attempt++)
+        {
+            await cache.WaitUntilFreshAsync(ct);
+            var current = ResourceCache.Get(cache.Snapshot(info).Items, key);
+            if (current is null)
+            {
+                return NotFound(info, name);
+            }
+
+            var pre = options.Preconditions;
+            if (pre?.Uid is { Length: > 0 } uid && uid != current.Metadata.Uid)
+            {
+                return ApiError.Conflict(info.Group, info.Resource, name,
+                    $"Precondition failed: UID in precondition: {uid}, UID in object meta: {current.Metadata.Uid}");
+            }
+
+            if (pre?.ResourceVersion is { Length: > 0 } rv && rv != current.Metadata.ResourceVersion)
+            {
+                return ApiError.Conflict(info.Group, info.Resource, name,
+                    $"Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {current.Metadata.ResourceVersion}");
+            }
+
+            var admitted = await admission.AdmitDeleteAsync(info, current.Object, ct);
+            if (admitted is not null)
+            {
+                return admitted;
+            }
+
+            var hasFinalizers = current.Metadata.Finalizers is { Count: > 0 };
+            var graceful = strategy.IsGracefulDelete(current.Object, options, out var grace);
+            if (hasFinalizers || graceful)
+            {
+                var now = KubeJson.TruncateToSeconds(time.GetUtcNow().UtcDateTime);
+                var requested = now.AddSeconds(graceful ? grace : 0);
+                if (current.Metadata.DeletionTimestamp is DateTime pending && requested >= pending)
+                {
+                    // Already being deleted no later than this request asks: nothing changes.
+                    return new DeleteResponse(current, Deleted: false);
+                }
+
+                var obj = ObjectCodec.Clone(current.Object);
+                obj.Metadata.DeletionTimestamp = requested;
+                obj.Metadata.DeletionGracePeriodSeconds = graceful ? grace : 0;
+
+                if (obj.Metadata.Generation is > 0)
+                {
+                    obj.Metadata.Generation++;
+                }
+
+                strategy.BeginDelete(obj);
+
+                if (dryRun)
+                {
+                    return new DeleteResponse(current, Deleted: false);
+                }
+
+                obj.Metadata.ResourceVersion = null;
+                var updated = await cache.Store.UpdateAsync(key, ObjectCodec.Encode(obj), current.ModRevision, ct);
+                if (updated.Status == WriteStatus.Ok)
+                {
+                    return new DeleteResponse(Written(obj, key, updated.Revision), Deleted: false);
+                }
+
+                if (attempt < MaxConflictRetries)
+                {
+                    continue;
+                }
+
+                return ApiError.Conflict(info.Group, info.Resource, name, ApiError.OptimisticLockMessage);
+            }
+
+            if (dryRun)
+            {
+                return new DeleteResponse(current, Deleted: true);
+            }
+
+            var result = await cache.Store.DeleteAsync(key, current.ModRevision, ct);
+            switch (result.Status)
+            {
+                case WriteStatus.Ok:
+                    var last = ObjectCodec.Clone(current.Object);
+                    return new DeleteResponse(Written(last, key, result.Revision), Deleted: true);
+                case WriteStatus.NotFound:
+                    return NotFound(info, name);
+                default:
+                    if (attempt < MaxConflictRetries)
+                    {
+                        continue;
+                    }
+
+                    return ApiError.Conflict(info.Group, info.Resource, name, ApiError.OptimisticLockMessage);
+            }
+        }
+    }
+
+    private static ApiError NotFound(ResourceInfo info, string name) => ApiError.NotFound(info.Group, info.Resource, name);
+
+    private const string SuffixAlphabet = "bcdfghjklmnpqrstvwxz2456789";
+
+    private static string RandomSuffix()
+    {
+        Span<char> chars = stackalloc char[5];
+        for (var i = 0; i < chars.Length; i++)
+        {
+            chars[i] = SuffixAlphabet[RandomNumberGenerator.GetInt32(SuffixAlphabet.Length)];
+        }
+
+        return new string(chars);
+    }
+}
+
+internal sealed record WriteResponse(StoredObject Object, bool Created);
+
+internal sealed record DeleteResponse(StoredObject Object, bool Deleted);
+
+/// <summary>The continue token of kube-apiserver: base64 of {"v":"meta.k8s.io/v1","rv":N,"start":"key\u0000"}.</summary>
+internal static class ContinueToken
+{
+    public static string Encode(long revision, string lastKey)
+    {
+        var json = JsonSerializer.SerializeToUtf8Bytes(new TokenBody { V = "meta.k8s.io/v1", Rv = revision, Start = lastKey + "\u0000" }, TokenJson);
+        return Convert.ToBase64String(json).Replace('+', '-').Replace('/', '_').TrimEnd('=');
+    }
+
+    public static (long Revision, string Start)? Decode(string token)
+    {
+        try
+        {
+            var s = token.Replace('-', '+').Replace('_', '/');
+            s = s.PadRight(s.Length + ((4 - (s.Length % 4)) % 4), '=');
+            var body = JsonSerializer.Deserialize<TokenBody>(Convert.FromBase64String(s), TokenJson);
+            if (body is null || body.V != "meta.k8s.io/v1" || body.Rv <= 0 || body.Start is null)
+            {
+                return null;
+            }
+
+            return (body.Rv, body.Start.TrimEnd('\u0000'));
+        }
+        catch (Exception ex) when (ex is FormatException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static readonly JsonSerializerOptions TokenJson = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    private sealed class TokenBody
+    {
+        public string? V { get; set; }
+
+        public long Rv { get; set; }
+
+        public string? Start { get; set; }
+    }
+}

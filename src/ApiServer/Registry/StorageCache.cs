@@ -1,0 +1,276 @@
+using System.Collections.Immutable;
+using k8s;
+using k8s.Models;
+using KubeNet.ApiMachinery.Kinds;
+using KubeNet.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace KubeNet.ApiServer.Registry;
+
+/// <summary>
+/// The watch cache: one storage watch over /registry/ feeds a <see cref="ResourceCache"/> per storage resource. The
+/// feed's revision is global, so a read that waits until the feed reaches the store's revision is consistent for
+/// every resource, and each object is decoded and encoded once for all readers and watchers.
+/// </summary>
+internal sealed partial class StorageCache : IAsyncDisposable
+{
+    private const string Root = "/registry/";
+    private readonly IKeyValueStore _store;
+    private readonly ILogger _logger;
+    private readonly Dictionary<string, ResourceCache> _byResource = new(StringComparer.Ordinal);
+    private readonly Lock _sync = new();
+    private readonly CancellationTokenSource _stop = new();
+    private TaskCompletionSource _advanced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task? _feed;
+    private long _revision;
+
+    public StorageCache(IKeyValueStore store, int ringCapacity, ILogger logger)
+    {
+        _store = store;
+        _logger = logger;
+        foreach (var info in KindCatalog.AllResources.Where(r => !r.Virtual))
+        {
+            if (!_byResource.ContainsKey(info.StoredResource))
+            {
+                var storageInfo = KindCatalog.AllResources.First(r => r.StoredResource == info.StoredResource && r.ClrType == r.StoredType);
+                _byResource[info.StoredResource] = new ResourceCache(storageInfo, ringCapacity);
+            }
+        }
+    }
+
+    public IKeyValueStore Store => _store;
+
+    /// <summary>The newest revision the cache reflects.</summary>
+    public long Revision => Volatile.Read(ref _revision);
+
+    public ResourceCache For(ResourceInfo info) => _byResource[info.StoredResource];
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var revision = await _store.GetRevisionAsync(cancellationToken);
+        var loaded = new Dictionary<ResourceCache, List<StoredObject>>();
+        string? after = null;
+        while (true)
+        {
+            var page = await _store.ListAsync(Root, new ListRequest { Revision = revision, Limit = 10_000, StartAfterKey = after }, cancellationToken);
+            if (page.Status != ReadStatus.Ok)
+            {
+                throw new InvalidOperationException($"initial list failed: {page.Status}");
+            }
+
+            foreach (var kv in page.Items)
+            {
+                var cache = Route(kv.Key);
+                if (cache is null)
+                {
+                    continue;
+                }
+
+                if (!loaded.TryGetValue(cache, out var list))
+                {
+                    loaded[cache] = list = [];
+                }
+
+                list.Add(Materialize(cache, kv.Key, kv.Value.Span, kv.ModRevision));
+            }
+
+            if (!page.More || page.Items.Count == 0)
+            {
+                break;
+            }
+
+            after = page.Items[^1].Key;
+        }
+
+        lock (_sync)
+        {
+            foreach (var cache in _byResource.Values)
+            {
+                cache.Load(loaded.TryGetValue(cache, out var list) ? list : [], revision);
+            }
+
+            _revision = revision;
+        }
+
+        var watch = await _store.WatchAsync(Root, revision, cancellationToken);
+        if (watch.Status != ReadStatus.Ok || watch.Events is null)
+        {
+            throw new InvalidOperationException($"storage watch failed: {watch.Status}");
+        }
+
+        _feed = Task.Run(() => FeedAsync(watch.Events, _stop.Token), CancellationToken.None);
+    }
+
+    private ResourceCache? Route(string key)
+    {
+        var end = key.IndexOf('/', Root.Length);
+        return end < 0 ? null : _byResource.GetValueOrDefault(key[Root.Length..end]);
+    }
+
+    private static StoredObject Materialize(ResourceCache cache, string key, ReadOnlySpan<byte> value, long revision)
+    {
+        var obj = ObjectCodec.Decode(value, cache.Info.StoredType);
+        obj.Metadata ??= new V1ObjectMeta();
+        obj.Metadata.ResourceVersion = ObjectCodec.FormatRevision(revision);
+        ObjectCodec.SetTypeMeta(obj, cache.Info);
+        return new StoredObject { Key = key, ModRevision = revision, Object = obj, Json = ObjectCodec.Encode(obj) };
+    }
+
+    private async Task FeedAsync(System.Threading.Channels.ChannelReader<WatchEvent> events, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (await events.WaitToReadAsync(cancellationToken))
+            {
+                while (events.TryRead(out var e))
+                {
+                    var cache = Route(e.Value.Key);
+                    CacheEvent? change = null;
+                    if (cache is not null)
+                    {
+                        try
+                        {
+                            change = ToCacheEvent(cache, e);
+                        }
+                        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidCastException)
+                        {
+                            LogUndecodable(e.Value.Key, ex.Message);
+                        }
+                    }
+
+                    lock (_sync)
+                    {
+                        if (change is not null)
+                        {
+                            cache!.Apply(change);
+                        }
+
+                        _revision = e.Revision;
+                    }
+                }
+
+                Interlocked.Exchange(ref _advanced, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        finally
+        {
+            lock (_sync)
+            {
+                foreach (var cache in _byResource.Values)
+                {
+                    cache.CompleteWatchers();
+                }
+            }
+
+            _advanced.TrySetResult();
+        }
+    }
+
+    private static CacheEvent ToCacheEvent(ResourceCache cache, WatchEvent e)
+    {
+        var previous = ResourceCache.Get(cache.Items, e.Value.Key);
+        switch (e.Type)
+        {
+            case KubeNet.Storage.WatchEventType.Deleted:
+                var last = Materialize(cache, e.Value.Key, e.Value.Value.Span, e.Revision);
+                return new CacheEvent(CacheEventType.Deleted, last, previous, e.Revision);
+            default:
+                var obj = Materialize(cache, e.Value.Key, e.Value.Value.Span, e.Revision);
+                return new CacheEvent(previous is null ? CacheEventType.Added : CacheEventType.Modified, obj, previous, e.Revision);
+        }
+    }
+
+    /// <summary>Waits until the cache reflects every write the store has committed so far.</summary>
+    public async ValueTask<long> WaitUntilFreshAsync(CancellationToken cancellationToken)
+    {
+        var target = await _store.GetRevisionAsync(cancellationToken);
+        await WaitForRevisionAsync(target, cancellationToken);
+        return target;
+    }
+
+    public async ValueTask WaitForRevisionAsync(long target, CancellationToken cancellationToken)
+    {
+        while (Volatile.Read(ref _revision) < target)
+        {
+            var advanced = Volatile.Read(ref _advanced).Task;
+            if (Volatile.Read(ref _revision) >= target)
+            {
+                break;
+            }
+
+            if (_feed is { IsCompleted: true })
+            {
+                throw new InvalidOperationException("the storage watch has stopped");
+            }
+
+            await advanced.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+        }
+    }
+
+    /// <summary>A consistent (items, revision) pair.</summary>
+    public (ImmutableSortedSet<StoredObject> Items, long Revision) Snapshot(ResourceInfo info)
+    {
+        var cache = For(info);
+        lock (_sync)
+        {
+            return (cache.Items, _revision);
+        }
+    }
+
+    /// <summary>
+    /// Registers a watcher. With <paramref name="afterRevision"/> null it starts at the current snapshot, returned for the
+    /// initial ADDED events; otherwise the ring replays events after that revision. Null when that revision is too old.
+    /// </summary>
+    public WatchStart? Watch(ResourceInfo info, long? afterRevision, CacheWatcher watcher)
+    {
+        var cache = For(info);
+        lock (_sync)
+        {
+            if (afterRevision is null)
+            {
+                cache.AddWatcher(watcher, _revision);
+                return new WatchStart(cache.Items, _revision, 0);
+            }
+
+            if (afterRevision.Value < cache.OldestWatchableRevision)
+            {
+                return null;
+            }
+
+            cache.AddWatcher(watcher, afterRevision.Value);
+            return new WatchStart(null, Math.Max(afterRevision.Value, _revision), 0);
+        }
+    }
+
+    public long OldestWatchableRevision(ResourceInfo info) => For(info).OldestWatchableRevision;
+
+    public void StopWatch(ResourceInfo info, CacheWatcher watcher)
+    {
+        var cache = For(info);
+        lock (_sync)
+        {
+            cache.RemoveWatcher(watcher);
+        }
+
+        watcher.Complete();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        if (_feed is not null)
+        {
+            await _feed;
+        }
+
+        _stop.Dispose();
+    }
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Error, Message = "Stored value at {Key} does not decode: {Error}")]
+    private partial void LogUndecodable(string key, string error);
+}
+
+internal sealed record WatchStart(ImmutableSortedSet<StoredObject>? Initial, long Revision, int Unused);

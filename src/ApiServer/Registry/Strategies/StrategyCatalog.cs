@@ -1,0 +1,34 @@
+using System.Collections.Frozen;
+using KubeNet.ApiMachinery.Kinds;
+
+namespace KubeNet.ApiServer.Registry.Strategies;
+
+/// <summary>The strategy of each stored resource: a per-kind class where the kind has rules of its own, else the generic one.</summary>
+internal sealed class StrategyCatalog : IStrategyCatalog
+{
+    private readonly FrozenDictionary<string, IStrategy> _byResource;
+
+    public StrategyCatalog()
+    {
+        var map = new Dictionary<string, IStrategy>();
+        foreach (var info in KindCatalog.AllResources.Where(r => !r.Virtual && r.StoredType == r.ClrType))
+        {
+            map[info.StoredResource] = Create(info);
+        }
+
+        _byResource = map.ToFrozenDictionary();
+    }
+
+    public IStrategy For(ResourceInfo storageInfo) => _byResource[storageInfo.StoredResource];
+
+    private static IStrategy Create(ResourceInfo info) => info.Resource switch
+    {
+        "pods" => new PodStrategy(info),
+        "namespaces" => new NamespaceStrategy(info),
+        "services" => new ServiceStrategy(info),
+        "nodes" => new NodeStrategy(info),
+        "roles" or "clusterroles" or "rolebindings" or "clusterrolebindings" => new PathSegmentNameStrategy(info),
+        "endpoints" or "events" or "leases" or "limitranges" or "endpointslices" => new CreateOnUpdateStrategy(info),
+        _ => new GenericStrategy(info),
+    };
+}

@@ -1,0 +1,137 @@
+using KubeNet.ApiServer;
+using Microsoft.Extensions.Logging;
+
+namespace KubeNet;
+
+/// <summary>The kube-net command line: one verb per component plus `server`, which runs them all in one process.</summary>
+internal static class CommandLine
+{
+    private const string Usage = """
+        usage: kube-net <verb> [flags]
+
+          server      the all-in-one cluster: API server on embedded storage (and, as they land, the other components)
+                      [--data-dir DIR (default ./.kube-net)] [--bind 127.0.0.1] [--secure-port 6443]
+                      [--storage sqlite|etcd] [--etcd-servers URL[,URL]] [--runtime auto|docker|none]
+                      [--runtime-endpoint unix://PATH] [--hollow-nodes N] [--node-name NAME]
+          apiserver   the API server alone (same storage flags as server)
+          version     print the version
+        """;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            Console.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+
+        var verb = args[0];
+        Dictionary<string, string> flags;
+        try
+        {
+            flags = ParseFlags(args[1..]);
+        }
+        catch (ArgumentException ex)
+        {
+            await Console.Error.WriteLineAsync($"kube-net {verb}: {ex.Message}");
+            return 2;
+        }
+
+        switch (verb)
+        {
+            case "version":
+                Console.WriteLine("kube-net v1.32.4-kube-net");
+                return 0;
+            case "server" or "apiserver":
+                return await ServeAsync(verb, flags);
+            case "controller-manager" or "scheduler" or "kubelet" or "cri-docker":
+                await Console.Error.WriteLineAsync($"kube-net {verb}: this component is not built yet");
+                return 2;
+            default:
+                await Console.Error.WriteLineAsync($"kube-net: unknown verb \"{verb}\"\n{Usage}");
+                return 2;
+        }
+    }
+
+    private static readonly HashSet<string> Known =
+    [
+        "data-dir", "bind", "secure-port", "storage", "etcd-servers", "runtime", "runtime-endpoint", "hollow-nodes", "node-name", "kubeconfig", "sync",
+    ];
+
+    private static Dictionary<string, string> ParseFlags(string[] args)
+    {
+        var flags = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < args.Length; i++)
+        {
+            var a = args[i];
+            if (!a.StartsWith("--", StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"unexpected argument \"{a}\"");
+            }
+
+            var eq = a.IndexOf('=', StringComparison.Ordinal);
+            var name = eq > 0 ? a[2..eq] : a[2..];
+            if (!Known.Contains(name))
+            {
+                throw new ArgumentException($"unknown flag --{name}");
+            }
+
+            if (eq > 0)
+            {
+                flags[name] = a[(eq + 1)..];
+            }
+            else if (i + 1 < args.Length)
+            {
+                flags[name] = args[++i];
+            }
+            else
+            {
+                throw new ArgumentException($"flag --{name} needs a value");
+            }
+        }
+
+        return flags;
+    }
+
+    private static async Task<int> ServeAsync(string verb, Dictionary<string, string> flags)
+    {
+        var options = new ApiServerOptions
+        {
+            DataDirectory = flags.GetValueOrDefault("data-dir", ".kube-net"),
+            BindAddress = flags.GetValueOrDefault("bind", "127.0.0.1"),
+            SecurePort = int.Parse(flags.GetValueOrDefault("secure-port", "6443"), System.Globalization.CultureInfo.InvariantCulture),
+            Storage = flags.GetValueOrDefault("storage", "sqlite"),
+            SynchronousFull = flags.GetValueOrDefault("sync", "full") != "normal",
+        };
+
+        using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+        }).SetMinimumLevel(LogLevel.Information));
+        using var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Cancel();
+        };
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+
+        await using var server = await KubeApiServer.StartAsync(options, loggerFactory, stop.Token);
+        Console.WriteLine($"export KUBECONFIG={server.KubeconfigPath}");
+        if (verb == "server" && flags.GetValueOrDefault("runtime", "auto") != "none")
+        {
+            Console.WriteLine("note: no node runs yet (kubelet and simulated nodes are not built); pods stay Pending");
+        }
+
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        return 0;
+    }
+}

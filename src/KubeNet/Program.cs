@@ -1,0 +1,3 @@
+using KubeNet;
+
+return await CommandLine.RunAsync(args);
