@@ -32,6 +32,7 @@ public sealed partial class KubeApiServer : IAsyncDisposable
     private readonly StorageCache _cache;
     private readonly IKeyValueStore _store;
     private readonly ILogger _logger;
+    private FileStream? _dataLock;
 
     private KubeApiServer(WebApplication app, StorageCache cache, IKeyValueStore store, ClusterPki pki, string url, string kubeconfigPath, ILogger logger)
     {
@@ -56,92 +57,114 @@ public sealed partial class KubeApiServer : IAsyncDisposable
     {
         options.Validate();
         Directory.CreateDirectory(options.DataDirectory);
-        var pki = ClusterPki.LoadOrCreate(options.DataDirectory, [options.BindAddress, .. options.ExtraSans]);
-        loggerFactory ??= Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
-        var logger = loggerFactory.CreateLogger("KubeNet.ApiServer");
-
-        IKeyValueStore store = options.Storage switch
+        var dataLock = LockDataDirectory(options.DataDirectory);
+        try
         {
-            "sqlite" => await SqliteStore.OpenAsync(
-                new SqliteStoreOptions
-                {
-                    Path = Path.Combine(options.DataDirectory, "state.db"),
-                    Synchronous = options.SynchronousFull ? SqliteSynchronousMode.Full : SqliteSynchronousMode.Normal,
-                },
-                cancellationToken),
-            _ => throw new NotSupportedException("the etcd backend is not built yet: use --storage sqlite"),
-        };
+            var pki = ClusterPki.LoadOrCreate(options.DataDirectory, [options.BindAddress, .. options.ExtraSans]);
+            loggerFactory ??= Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
+            var logger = loggerFactory.CreateLogger("KubeNet.ApiServer");
 
-        var cache = new StorageCache(store, options.WatchCacheEvents, loggerFactory.CreateLogger<StorageCache>());
-        await cache.StartAsync(cancellationToken);
-        var admission = new AdmissionChain();
-        admission.Attach(cache);
-        var registry = new GenericStore(cache, new StrategyCatalog(), admission, TimeProvider.System);
-        await Bootstrap.EnsureAsync(registry, cancellationToken);
-
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(loggerFactory);
-        var bind = IPAddress.Parse(options.BindAddress);
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = null;
-            kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
-            kestrel.Limits.MinResponseDataRate = null;
-            kestrel.Listen(bind, options.SecurePort, listen =>
+            IKeyValueStore store = options.Storage switch
             {
-                listen.Protocols = HttpProtocols.Http1AndHttp2;
-                listen.UseHttps(https =>
+                "sqlite" => await SqliteStore.OpenAsync(
+                    new SqliteStoreOptions
+                    {
+                        Path = Path.Combine(options.DataDirectory, "state.db"),
+                        Synchronous = options.SynchronousFull ? SqliteSynchronousMode.Full : SqliteSynchronousMode.Normal,
+                    },
+                    cancellationToken),
+                _ => throw new NotSupportedException("the etcd backend is not built yet: use --storage sqlite"),
+            };
+
+            var cache = new StorageCache(store, options.WatchCacheEvents, loggerFactory.CreateLogger<StorageCache>());
+            await cache.StartAsync(cancellationToken);
+            var admission = new AdmissionChain();
+            admission.Attach(cache);
+            var registry = new GenericStore(cache, new StrategyCatalog(), admission, TimeProvider.System);
+            await Bootstrap.EnsureAsync(registry, cancellationToken);
+
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.ClearProviders();
+            builder.Services.AddSingleton(loggerFactory);
+            var bind = IPAddress.Parse(options.BindAddress);
+            builder.WebHost.ConfigureKestrel(kestrel =>
+            {
+                kestrel.AddServerHeader = false;
+                kestrel.Limits.MaxRequestBodySize = null;
+                kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
+                kestrel.Limits.MinResponseDataRate = null;
+                kestrel.Listen(bind, options.SecurePort, listen =>
                 {
-                    https.ServerCertificate = pki.ServingCertificate;
-                    https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
-                    https.ClientCertificateValidation = (cert, _, _) => pki.IsValidClientCertificate(cert);
+                    listen.Protocols = HttpProtocols.Http1AndHttp2;
+                    listen.UseHttps(https =>
+                    {
+                        https.ServerCertificate = pki.ServingCertificate;
+                        https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
+                        https.ClientCertificateValidation = (cert, _, _) => pki.IsValidClientCertificate(cert);
+                    });
                 });
             });
-        });
 
-        var app = builder.Build();
-        var serverRef = new StrongBox<KubeApiServer?>();
-        var watchHandler = new WatchHandler(registry, options);
-        var router = new ApiRouter(
-            new Authenticator(pki),
-            options,
-            new DiscoveryDocuments($"{options.BindAddress}:{options.SecurePort}"),
-            new OpenApiDocuments(),
-            new ResourceHandler(registry, options, watchHandler),
-            () => true);
-        app.Run(router.HandleAsync);
-        await app.StartAsync(cancellationToken);
+            var app = builder.Build();
+            var watchHandler = new WatchHandler(registry, options);
+            var router = new ApiRouter(
+                new Authenticator(pki),
+                options,
+                new DiscoveryDocuments($"{options.BindAddress}:{options.SecurePort}"),
+                new OpenApiDocuments(),
+                new ResourceHandler(registry, options, watchHandler),
+                () => true);
+            app.Run(router.HandleAsync);
+            await app.StartAsync(cancellationToken);
 
-        var address = app.Urls.FirstOrDefault() ?? $"https://{options.BindAddress}:{options.SecurePort}";
-        var port = new Uri(address.Replace("[::]", "localhost", StringComparison.Ordinal)).Port;
-        var host = bind.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{options.BindAddress}]" : options.BindAddress;
-        var url = $"https://{host}:{port}";
-        var kubeconfig = Path.GetFullPath(Path.Combine(options.DataDirectory, "admin.kubeconfig"));
-        await File.WriteAllTextAsync(kubeconfig, pki.AdminKubeconfig(url), cancellationToken);
-        var server = new KubeApiServer(app, cache, store, pki, url, kubeconfig, logger);
-        server.LogReady(url);
-        return server;
+            var address = app.Urls.FirstOrDefault() ?? $"https://{options.BindAddress}:{options.SecurePort}";
+            var port = new Uri(address.Replace("[::]", "localhost", StringComparison.Ordinal)).Port;
+            var host = bind.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{options.BindAddress}]" : options.BindAddress;
+            var url = $"https://{host}:{port}";
+            var kubeconfig = Path.GetFullPath(Path.Combine(options.DataDirectory, "admin.kubeconfig"));
+            await File.WriteAllTextAsync(kubeconfig, pki.AdminKubeconfig(url), cancellationToken);
+            var server = new KubeApiServer(app, cache, store, pki, url, kubeconfig, logger) { _dataLock = dataLock };
+            server.LogReady(url);
+            return server;
+        }
+        catch
+        {
+            dataLock.Dispose();
+            throw;
+        }
+    }
+
+    // Two servers on one database would each believe they own the revision counter.
+    private static FileStream LockDataDirectory(string directory)
+    {
+        var path = Path.Combine(directory, "lock");
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException ex)
+        {
+            throw new InvalidOperationException($"data directory {Path.GetFullPath(directory)} is in use by another kube-net process", ex);
+        }
     }
 
     public Task WaitForShutdownAsync(CancellationToken cancellationToken) => _app.WaitForShutdownAsync(cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
+        // Watches end first, so the HTTP server has no long-running request left to wait for.
+        _cache.CompleteAllWatchers();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await _app.StopAsync(timeout.Token);
         await _app.DisposeAsync();
         await _cache.DisposeAsync();
         await _store.DisposeAsync();
+        _dataLock?.Dispose();
     }
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "API server ready at {Url} (/readyz ok)")]
     private partial void LogReady(string url);
 
-    private sealed class StrongBox<T>
-    {
-        public T? Value { get; set; }
-    }
 }
 
 /// <summary>What kube-apiserver creates on start: the system namespaces and the kubernetes service.</summary>

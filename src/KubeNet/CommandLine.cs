@@ -109,29 +109,26 @@ internal static class CommandLine
             o.SingleLine = true;
             o.TimestampFormat = "HH:mm:ss.fff ";
         }).SetMinimumLevel(LogLevel.Information));
-        using var stop = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
+        // The host's console lifetime turns SIGINT and SIGTERM into a graceful stop.
+        KubeApiServer server;
+        try
         {
-            e.Cancel = true;
-            stop.Cancel();
-        };
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+            server = await KubeApiServer.StartAsync(options, loggerFactory);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or ArgumentException or NotSupportedException)
+        {
+            await Console.Error.WriteLineAsync($"kube-net {verb}: {ex.Message}");
+            return 1;
+        }
 
-        await using var server = await KubeApiServer.StartAsync(options, loggerFactory, stop.Token);
+        await using var _ = server;
         Console.WriteLine($"export KUBECONFIG={server.KubeconfigPath}");
         if (verb == "server" && flags.GetValueOrDefault("runtime", "auto") != "none")
         {
             Console.WriteLine("note: no node runs yet (kubelet and simulated nodes are not built); pods stay Pending");
         }
 
-        try
-        {
-            await Task.Delay(Timeout.Infinite, stop.Token);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
+        await server.WaitForShutdownAsync(CancellationToken.None);
         return 0;
     }
 }

@@ -256,6 +256,39 @@ internal sealed partial class ResourceHandler(GenericStore store, ApiServerOptio
             return ApiError.UnsupportedMediaType(Wire.AcceptedTypes);
         }
 
+        return Decode(body, info, type, context);
+    }
+
+    /// <summary>
+    /// Decodes a body into the model type after the fieldValidation check: Strict rejects unknown and duplicate fields
+    /// (400, as the strict decoder), Warn (the default) reports them in Warning headers, Ignore drops them silently.
+    /// </summary>
+    internal static Outcome<IKubernetesObject<V1ObjectMeta>> Decode(ReadOnlySpan<byte> body, ResourceInfo info, Type type, HttpContext context)
+    {
+        var mode = context.Request.Query["fieldValidation"].ToString();
+        if (mode is not ("" or "Strict" or "Warn" or "Ignore"))
+        {
+            return ApiError.BadRequest($"fieldValidation must be one of \"Ignore\", \"Warn\", or \"Strict\" but got \"{mode}\"");
+        }
+
+        if (mode != "Ignore")
+        {
+            var findings = FieldChecker.Check(body, type);
+            if (findings.Count > 0)
+            {
+                var kind = (type.GetCustomAttributes(typeof(KubernetesEntityAttribute), false).FirstOrDefault() as KubernetesEntityAttribute)?.Kind ?? info.Kind;
+                if (mode == "Strict")
+                {
+                    return ApiError.BadRequest($"{kind} in version \"{info.Version}\" cannot be handled as a {kind}: strict decoding error: {string.Join(", ", findings)}");
+                }
+
+                foreach (var finding in findings)
+                {
+                    context.Response.Headers.Append("Warning", "299 - \"" + finding.ToString().Replace("\"", "\\\"", StringComparison.Ordinal) + "\"");
+                }
+            }
+        }
+
         return Decode(body, info, type);
     }
 
@@ -360,11 +393,11 @@ internal sealed partial class ResourceHandler(GenericStore store, ApiServerOptio
             return;
         }
 
-        var result = await store.UpdateAsync(info, ns, name, subresource, current => ApplyPatch(info, name, current, apply), ReadWriteOptions(context.Request), context.RequestAborted);
+        var result = await store.UpdateAsync(info, ns, name, subresource, current => ApplyPatch(info, name, current, apply, context), ReadWriteOptions(context.Request), context.RequestAborted);
         await WriteWriteResultAsync(context, info, result);
     }
 
-    internal static Outcome<IKubernetesObject<V1ObjectMeta>> ApplyPatch(ResourceInfo info, string name, IKubernetesObject<V1ObjectMeta>? current, Func<JsonNode?, PatchResult> apply)
+    internal static Outcome<IKubernetesObject<V1ObjectMeta>> ApplyPatch(ResourceInfo info, string name, IKubernetesObject<V1ObjectMeta>? current, Func<JsonNode?, PatchResult> apply, HttpContext context)
     {
         if (current is null)
         {
@@ -387,7 +420,7 @@ internal sealed partial class ResourceHandler(GenericStore store, ApiServerOptio
                 return ApiError.Internal(patched.Message ?? "invalid document");
         }
 
-        return Decode(JsonSerializer.SerializeToUtf8Bytes(patched.Document, KubeJson.NodeOptions), info, current.GetType());
+        return Decode(JsonSerializer.SerializeToUtf8Bytes(patched.Document, KubeJson.NodeOptions), info, current.GetType(), context);
     }
 
     private static Outcome<V1DeleteOptions> ReadDeleteOptions(HttpRequest http, byte[] body)

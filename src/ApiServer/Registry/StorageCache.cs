@@ -245,6 +245,17 @@ internal sealed partial class StorageCache : IAsyncDisposable
         }
     }
 
+    public void CompleteAllWatchers()
+    {
+        lock (_sync)
+        {
+            foreach (var cache in _byResource.Values)
+            {
+                cache.CompleteWatchers();
+            }
+        }
+    }
+
     public long OldestWatchableRevision(ResourceInfo info) => For(info).OldestWatchableRevision;
 
     public void StopWatch(ResourceInfo info, CacheWatcher watcher)
