@@ -22,7 +22,7 @@ internal static class Tables
         new("Created At", "date", string.Empty, "CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata", 0, (o, _) => o.Metadata.CreationTimestamp is DateTime t ? t.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture) : null),
     ];
 
-    public static IReadOnlyList<TableColumn> ColumnsFor(ResourceInfo info) => DefaultColumns;
+    public static IReadOnlyList<TableColumn> ColumnsFor(ResourceInfo info) => Printers.PrinterCatalog.ColumnsFor(info) ?? DefaultColumns;
 
     /// <summary>Writes a Table of <paramref name="items"/>; rows carry the object as includeObject asks (Metadata by default).</summary>
     public static byte[] Build(ResourceInfo info, ResponseShape shape, IEnumerable<StoredObject> items, string? resourceVersion, string? continueToken, long? remaining, string? includeObject, bool withColumns)
