@@ -16,13 +16,14 @@ internal sealed class OpenApiDocuments
 
     public OpenApiDocuments()
     {
+        var schemas = new SchemaCatalog();
         var paths = new JsonObject();
         foreach (var group in KindCatalog.Groups)
         {
             foreach (var version in KindCatalog.VersionsOf(group))
             {
                 var key = group.Length == 0 ? "api/" + version : $"apis/{group}/{version}";
-                var body = JsonSerializer.SerializeToUtf8Bytes(GroupVersionDocument(group, version));
+                var body = JsonSerializer.SerializeToUtf8Bytes(GroupVersionDocument(group, version, schemas));
                 var hash = Convert.ToHexString(SHA512.HashData(body)).ToUpperInvariant()[..128];
                 _documents[key] = (body, hash);
                 paths[key] = new JsonObject { ["serverRelativeURL"] = $"/openapi/v3/{key}?hash={hash}" };
@@ -36,7 +37,7 @@ internal sealed class OpenApiDocuments
 
     public (byte[] Body, string Hash)? Document(string key) => _documents.TryGetValue(key.Trim('/'), out var d) ? d : null;
 
-    private static JsonObject GroupVersionDocument(string group, string version)
+    private static JsonObject GroupVersionDocument(string group, string version, SchemaCatalog schemas)
     {
         var prefix = group.Length == 0 ? "/api/" + version : $"/apis/{group}/{version}";
         var paths = new JsonObject();
@@ -77,7 +78,7 @@ internal sealed class OpenApiDocuments
             ["openapi"] = "3.0.0",
             ["info"] = new JsonObject { ["title"] = "Kubernetes", ["version"] = "v1.32.4" },
             ["paths"] = paths,
-            ["components"] = new JsonObject { ["schemas"] = new JsonObject() },
+            ["components"] = new JsonObject { ["schemas"] = schemas.SchemasFor(KindCatalog.In(group, version)) },
         };
     }
 
