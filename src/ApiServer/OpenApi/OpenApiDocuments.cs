@@ -12,20 +12,23 @@ namespace KubeNet.ApiServer.OpenApi;
 /// </summary>
 internal sealed class OpenApiDocuments
 {
-    private readonly Dictionary<string, (byte[] Body, string Hash)> _documents = new(StringComparer.Ordinal);
+    private readonly Lazy<SchemaCatalog> _schemas = new(() => new SchemaCatalog());
+    private readonly Dictionary<string, (string Group, string Version, string Hash)> _index = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<byte[]>> _documents = new(StringComparer.Ordinal);
 
+    // Documents are built on first request and cached: most processes (controllers, nodes) never ask, and the schemas
+    // of every group-version cost memory. The hash names the build, which fixes every document's content.
     public OpenApiDocuments()
     {
-        var schemas = new SchemaCatalog();
+        var build = typeof(OpenApiDocuments).Assembly.ManifestModule.ModuleVersionId.ToString();
         var paths = new JsonObject();
         foreach (var group in KindCatalog.Groups)
         {
             foreach (var version in KindCatalog.VersionsOf(group))
             {
                 var key = group.Length == 0 ? "api/" + version : $"apis/{group}/{version}";
-                var body = JsonSerializer.SerializeToUtf8Bytes(GroupVersionDocument(group, version, schemas));
-                var hash = Convert.ToHexString(SHA512.HashData(body)).ToUpperInvariant()[..128];
-                _documents[key] = (body, hash);
+                var hash = Convert.ToHexString(SHA512.HashData(System.Text.Encoding.UTF8.GetBytes(build + "/" + key)));
+                _index[key] = (group, version, hash);
                 paths[key] = new JsonObject { ["serverRelativeURL"] = $"/openapi/v3/{key}?hash={hash}" };
             }
         }
@@ -35,7 +38,17 @@ internal sealed class OpenApiDocuments
 
     public byte[] Root { get; }
 
-    public (byte[] Body, string Hash)? Document(string key) => _documents.TryGetValue(key.Trim('/'), out var d) ? d : null;
+    public (byte[] Body, string Hash)? Document(string key)
+    {
+        key = key.Trim('/');
+        if (!_index.TryGetValue(key, out var entry))
+        {
+            return null;
+        }
+
+        var body = _documents.GetOrAdd(key, _ => new Lazy<byte[]>(() => JsonSerializer.SerializeToUtf8Bytes(GroupVersionDocument(entry.Group, entry.Version, _schemas.Value)))).Value;
+        return (body, entry.Hash);
+    }
 
     private static JsonObject GroupVersionDocument(string group, string version, SchemaCatalog schemas)
     {
