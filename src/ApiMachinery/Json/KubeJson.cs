@@ -66,6 +66,19 @@ public static class KubeJson
             return;
         }
 
+        // Client-side helpers of the model types (V1Status.HasObject) are not part of the wire format.
+        if (info.Type.Namespace == "k8s.Models")
+        {
+            for (var i = info.Properties.Count - 1; i >= 0; i--)
+            {
+                if (info.Properties[i].AttributeProvider is System.Reflection.PropertyInfo p
+                    && !p.IsDefined(typeof(JsonPropertyNameAttribute), inherit: false))
+                {
+                    info.Properties.RemoveAt(i);
+                }
+            }
+        }
+
         foreach (var property in info.Properties)
         {
             if (property.AttributeProvider is System.Reflection.PropertyInfo pi && MicroTimeProperties.Contains((info.Type, pi.Name)))

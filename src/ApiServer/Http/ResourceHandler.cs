@@ -251,12 +251,34 @@ internal sealed partial class ResourceHandler(GenericStore store, ApiServerOptio
             return ApiError.RequestEntityTooLarge(options.MaxRequestBodyBytes);
         }
 
-        if (!Wire.IsJsonContentType(context.Request.ContentType, out _))
+        var json = BodyAsJson(body, context.Request.ContentType);
+        if (!json.IsOk)
         {
-            return ApiError.UnsupportedMediaType(Wire.AcceptedTypes);
+            return json.Error!;
         }
 
-        return Decode(body, info, type, context);
+        return Decode(json.Value!, info, type, context);
+    }
+
+    /// <summary>The request body as JSON: JSON as is, YAML converted; other media types are refused with 415.</summary>
+    internal static Outcome<byte[]> BodyAsJson(byte[] body, string? contentType)
+    {
+        if (Wire.IsJsonContentType(contentType, out var mediaType))
+        {
+            return body;
+        }
+
+        if (mediaType is "application/yaml")
+        {
+            if (!YamlToJson.TryConvert(body, out var node, out var error))
+            {
+                return ApiError.BadRequest(error!);
+            }
+
+            return JsonSerializer.SerializeToUtf8Bytes(node, KubeJson.NodeOptions);
+        }
+
+        return ApiError.UnsupportedMediaType(Wire.AcceptedTypes);
     }
 
     /// <summary>
