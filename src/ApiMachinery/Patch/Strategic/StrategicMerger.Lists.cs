@@ -7,19 +7,23 @@ namespace KubeNet.ApiMachinery.Patch;
 internal sealed partial class StrategicMerger
 {
     // Always returns a new parentless array; the items of original are moved into it.
-    private JsonArray MergeSliceHandler(JsonArray original, JsonArray patch, SchemaNode child, PatchMeta meta, bool isDeleteList)
+    private JsonArray MergeSliceHandler(JsonArray original, JsonArray patch, SchemaNode child, PatchMeta meta, bool isDeleteList) =>
+        MergeSliceHandler(new GoSlice(Detach(original)), patch, child, meta, isDeleteList);
+
+    private JsonArray MergeSliceHandler(GoSlice original, JsonArray patch, SchemaNode child, PatchMeta meta, bool isDeleteList)
     {
         if (meta.Strategy == MergeDirective || isDeleteList)
         {
-            var merged = MergeSlice(Detach(original), [.. patch.Select(n => n?.DeepClone())], child, meta.MergeKey, isDeleteList);
+            var merged = MergeSlice(original, [.. patch.Select(n => n?.DeepClone())], child, meta.MergeKey, isDeleteList);
             return new JsonArray([.. merged]);
         }
         // Replaced as upstream does, with the patch list taken as it is.
         return (JsonArray)patch.DeepClone();
     }
 
-    private List<JsonNode?> MergeSlice(List<JsonNode?> original, List<JsonNode?> patch, SchemaNode child, string mergeKey, bool isDeleteList)
+    private List<JsonNode?> MergeSlice(GoSlice originalSlice, List<JsonNode?> patch, SchemaNode child, string mergeKey, bool isDeleteList)
     {
+        var original = originalSlice.ToList();
         if (original.Count == 0 && patch.Count == 0)
         {
             return original;
@@ -40,8 +44,9 @@ internal sealed partial class StrategicMerger
             {
                 throw Failed($"cannot merge lists without merge key for {child.KindName}");
             }
-            (original, patch) = MergeSliceWithSpecialElements(original, patch, mergeKey);
-            merged = MergeSliceWithoutSpecialElements(original, patch, mergeKey, child);
+            (originalSlice, patch) = MergeSliceWithSpecialElements(originalSlice, patch, mergeKey);
+            original = originalSlice.ToList();
+            merged = MergeSliceWithoutSpecialElements(originalSlice, patch, mergeKey, child);
         }
 
         var (patchItems, serverOnly) = mergeKey.Length == 0
@@ -52,8 +57,8 @@ internal sealed partial class StrategicMerger
 
     // Applies $patch elements: delete removes the entries with that key, replace makes the rest of
     // the patch list the whole list.
-    private static (List<JsonNode?> Original, List<JsonNode?> Patch) MergeSliceWithSpecialElements(
-        List<JsonNode?> original, List<JsonNode?> patch, string mergeKey)
+    private static (GoSlice Original, List<JsonNode?> Patch) MergeSliceWithSpecialElements(
+        GoSlice original, List<JsonNode?> patch, string mergeKey)
     {
         var withoutSpecial = new List<JsonNode?>();
         var replace = false;
@@ -72,7 +77,7 @@ internal sealed partial class StrategicMerger
                     {
                         throw Failed(NoMergeKey(item, mergeKey));
                     }
-                    original = DeleteMatchingEntries(original, mergeKey, mergeValue);
+                    DeleteMatchingEntries(original, mergeKey, mergeValue);
                     break;
                 case ReplaceDirective:
                     // Keep going: the other $patch elements are pruned all the same.
@@ -84,26 +89,20 @@ internal sealed partial class StrategicMerger
                     throw Failed($"unknown patch type: {GoValues.Format(directive)} in map: {GoValues.Format(item)}");
             }
         }
-        return replace ? (withoutSpecial, []) : (original, withoutSpecial);
+        return replace ? (new GoSlice(withoutSpecial), []) : (original, withoutSpecial);
     }
 
-    private static List<JsonNode?> DeleteMatchingEntries(List<JsonNode?> original, string mergeKey, JsonNode? mergeValue)
+    private static void DeleteMatchingEntries(GoSlice original, string mergeKey, JsonNode? mergeValue)
     {
-        var kept = new List<JsonNode?>(original.Count);
-        for (var i = 0; i < original.Count; i++)
+        int index;
+        while ((index = FindMapByKey(original.ToList(), mergeKey, mergeValue)) >= 0)
         {
-            var item = original[i] as JsonObject ?? throw Failed($"value for key {i} is not a map");
-            if (!(item.TryGetPropertyValue(mergeKey, out var value) && GoValues.ScalarEquals(value, mergeValue)))
-            {
-                kept.Add(item);
-            }
+            original.RemoveAt(index);
         }
-        return kept;
     }
 
-    private List<JsonNode?> MergeSliceWithoutSpecialElements(List<JsonNode?> original, List<JsonNode?> patch, string mergeKey, SchemaNode child)
+    private List<JsonNode?> MergeSliceWithoutSpecialElements(GoSlice original, List<JsonNode?> patch, string mergeKey, SchemaNode child)
     {
-        var result = new List<JsonNode?>(original);
         foreach (var element in patch)
         {
             var item = (JsonObject)element!;
@@ -111,20 +110,20 @@ internal sealed partial class StrategicMerger
             {
                 throw Failed(NoMergeKey(item, mergeKey));
             }
-            var index = FindMapByKey(result, mergeKey, mergeValue);
+            var index = FindMapByKey(original.ToList(), mergeKey, mergeValue);
             if (index >= 0)
             {
-                result[index] = MergeMap((JsonObject)result[index]!, item, child);
+                original.Array[index] = MergeMap((JsonObject)original.Array[index]!, item, child);
             }
             else
             {
                 // A new element, as SetFromPatch takes new fields: without nulls or directives.
                 JsonNode? added = item.DeepClone();
                 DiscardNullValues(added);
-                result.Add(RemoveDirectives(added));
+                original.Append(RemoveDirectives(added));
             }
         }
-        return result;
+        return original.ToList();
     }
 
     private static int FindMapByKey(List<JsonNode?> list, string mergeKey, JsonNode? value)
@@ -298,5 +297,34 @@ internal sealed partial class StrategicMerger
             (isDelete ? delete : keep).Add(item);
         }
         return (keep, delete);
+    }
+
+    // A Go slice header: upstream deletes from and appends to the live list in place, and the
+    // $setElementOrder code orders server-only items by the header it took before merging, so it
+    // sees those writes in the backing array. Kube-apiserver's live lists have len == cap.
+    internal sealed class GoSlice(List<JsonNode?> items)
+    {
+        internal JsonNode?[] Array { get; private set; } = [.. items];
+
+        internal int Length { get; private set; } = items.Count;
+
+        internal List<JsonNode?> ToList() => [.. Array.Take(Length)];
+
+        internal void RemoveAt(int index)
+        {
+            System.Array.Copy(Array, index + 1, Array, index, Length - index - 1);
+            Length--;
+        }
+
+        internal void Append(JsonNode? item)
+        {
+            if (Length == Array.Length)
+            {
+                var grown = new JsonNode?[Math.Max(4, Array.Length * 2)];
+                Array.CopyTo(grown, 0);
+                Array = grown;
+            }
+            Array[Length++] = item;
+        }
     }
 }

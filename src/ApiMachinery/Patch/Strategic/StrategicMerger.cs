@@ -181,7 +181,10 @@ internal sealed partial class StrategicMerger(PatchSchema schema)
             }
             else if (foundOriginal && foundPatch)
             {
-                merged = MergeSliceHandler(originalList!, patchList!, child, meta, isDeleteList: false);
+                var slice = new GoSlice(Detach(originalList!));
+                var backing = slice.Array;
+                merged = MergeSliceHandler(slice, patchList!, child, meta, isDeleteList: false);
+                originalItems = [.. backing];
             }
             else
             {
