@@ -235,6 +235,15 @@ public sealed class BuiltInTypesTests
         Assert.Equal(message, result.Message);
     }
 
+    [Theory]
+    [InlineData("""{"metadata":{"name":"a","name":"b"}}""")]
+    [InlineData("""{"metadata":{"labels":{"x":"1"}},"metadata":{}}""")]
+    public void DuplicateKeysNeverThrow(string patch)
+    {
+        var result = Smp.Apply(JsonNode.Parse(WebDeployment), Encoding.UTF8.GetBytes(patch), Deployment);
+        Assert.True(result.Succeeded || result.Error == PatchError.BadRequest, result.Message);
+    }
+
     [Fact]
     public void ListsOfListsAreUnprocessable()
     {

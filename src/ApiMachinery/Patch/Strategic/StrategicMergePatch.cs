@@ -41,8 +41,9 @@ public static class StrategicMergePatch
                     patch = [];
                     break;
                 case JsonObject parsed:
-                    // Copying reads every property now, so duplicate keys surface here.
-                    patch = (JsonObject)parsed.DeepClone();
+                    patch = parsed;
+                    // Objects read their properties lazily: reading them all now makes duplicate keys fail here.
+                    Materialize(patch);
                     break;
                 case var other:
                     return PatchResult.Fail(PatchError.BadRequest,
@@ -55,7 +56,7 @@ public static class StrategicMergePatch
         }
         catch (ArgumentException e)
         {
-            return PatchResult.Fail(PatchError.BadRequest, e.Message);
+            return PatchResult.Fail(PatchError.BadRequest, $"duplicate field in patch: {e.Message}");
         }
 
         if (original is not JsonObject originalObject)
@@ -72,6 +73,30 @@ public static class StrategicMergePatch
         catch (StrategicPatchException e)
         {
             return PatchResult.Fail(e.Error, e.Message);
+        }
+        catch (ArgumentException e)
+        {
+            // Only a stored document with duplicate keys gets here: patches are read whole above.
+            return PatchResult.Fail(PatchError.InvalidDocument, e.Message);
+        }
+    }
+
+    private static void Materialize(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (_, value) in obj)
+                {
+                    Materialize(value);
+                }
+                break;
+            case JsonArray array:
+                foreach (var element in array)
+                {
+                    Materialize(element);
+                }
+                break;
         }
     }
 }
