@@ -402,16 +402,10 @@ internal sealed partial class ResourceHandler(GenericStore store, ApiServerOptio
             return;
         }
 
-        var mediaType = (context.Request.ContentType ?? string.Empty).Split(';')[0].Trim().ToLowerInvariant();
-        Func<JsonNode?, PatchResult>? apply = mediaType switch
-        {
-            "application/json-patch+json" => doc => JsonPatch.Apply(doc, body),
-            "application/merge-patch+json" => doc => MergePatch.Apply(doc, body),
-            _ => null,
-        };
+        var apply = PatchFunction(context.Request.ContentType, body, info.Group, info.Version, info.Kind);
         if (apply is null)
         {
-            await Wire.WriteStatusAsync(context, ApiError.UnsupportedMediaType("application/json-patch+json, application/merge-patch+json"));
+            await Wire.WriteStatusAsync(context, ApiError.UnsupportedMediaType(PatchTypes));
             return;
         }
 
@@ -419,8 +413,29 @@ internal sealed partial class ResourceHandler(GenericStore store, ApiServerOptio
         await WriteWriteResultAsync(context, info, result);
     }
 
+    internal const string PatchTypes = "application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json";
+
+    /// <summary>The patch engine of a PATCH request's media type; null when the type is not one the resource takes.</summary>
+    internal static Func<JsonNode?, PatchResult>? PatchFunction(string? contentType, byte[] body, string group, string version, string kind)
+    {
+        var mediaType = (contentType ?? string.Empty).Split(';')[0].Trim().ToLowerInvariant();
+        switch (mediaType)
+        {
+            case "application/json-patch+json":
+                return doc => JsonPatch.Apply(doc, body);
+            case "application/merge-patch+json":
+                return doc => MergePatch.Apply(doc, body);
+            case "application/strategic-merge-patch+json":
+                var definition = StrategicMergePatch.DefinitionFor(group, version, kind);
+                return definition is null ? null : doc => StrategicMergePatch.Apply(doc, body, definition);
+            default:
+                return null;
+        }
+    }
+
     internal static Outcome<IKubernetesObject<V1ObjectMeta>> ApplyPatch(ResourceInfo info, string name, IKubernetesObject<V1ObjectMeta>? current, Func<JsonNode?, PatchResult> apply, HttpContext context)
     {
+        var hideDetail = (context.Request.ContentType ?? string.Empty).StartsWith("application/json-patch+json", StringComparison.OrdinalIgnoreCase);
         if (current is null)
         {
             return ApiError.NotFound(info.Group, info.Resource, name);
@@ -437,7 +452,8 @@ internal sealed partial class ResourceHandler(GenericStore store, ApiServerOptio
             case PatchError.TooManyOperations:
                 return ApiError.RequestEntityTooLarge(JsonPatch.MaxOperations);
             case PatchError.ApplyFailed:
-                return ApiError.UnprocessableEntity(JsonPatch.ApplyFailedMessage);
+                // JSON patch failures reach the client without detail, as upstream's generic 422; the others say why.
+                return ApiError.UnprocessableEntity(!hideDetail && patched.Message is { Length: > 0 } m ? m : JsonPatch.ApplyFailedMessage);
             default:
                 return ApiError.Internal(patched.Message ?? "invalid document");
         }

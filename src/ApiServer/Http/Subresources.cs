@@ -142,16 +142,10 @@ internal sealed partial class ResourceHandler
         }
         else
         {
-            var mediaType = (context.Request.ContentType ?? string.Empty).Split(';')[0].Trim().ToLowerInvariant();
-            Func<JsonNode?, PatchResult>? apply = mediaType switch
-            {
-                "application/json-patch+json" => doc => JsonPatch.Apply(doc, body),
-                "application/merge-patch+json" or "application/strategic-merge-patch+json" => doc => MergePatch.Apply(doc, body),
-                _ => null,
-            };
+            var apply = PatchFunction(context.Request.ContentType, body, "autoscaling", "v1", "Scale");
             if (apply is null)
             {
-                await Wire.WriteStatusAsync(context, ApiError.UnsupportedMediaType("application/json-patch+json, application/merge-patch+json"));
+                await Wire.WriteStatusAsync(context, ApiError.UnsupportedMediaType(PatchTypes));
                 return;
             }
 
