@@ -10,12 +10,6 @@ internal sealed class CreateOnUpdateStrategy(ResourceInfo info) : GenericStrateg
     public override bool AllowCreateOnUpdate => true;
 }
 
-/// <summary>RBAC objects take any name that is a valid path segment.</summary>
-internal sealed class PathSegmentNameStrategy(ResourceInfo info) : GenericStrategy(info)
-{
-    public override IReadOnlyList<string> ValidateName(string name, bool prefix) => NameValidation.IsValidPathSegmentName(name);
-}
-
 internal sealed class NamespaceStrategy(ResourceInfo info) : Strategy<V1Namespace>(info)
 {
     public override IReadOnlyList<string> ValidateName(string name, bool prefix) => NameValidation.ValidateNamespaceName(name, prefix);

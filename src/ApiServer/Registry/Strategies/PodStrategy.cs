@@ -18,11 +18,10 @@ internal sealed class PodStrategy(ResourceInfo info) : Strategy<V1Pod>(info)
     protected override void Default(V1Pod obj)
     {
         var spec = obj.Spec ??= new V1PodSpec();
-        spec.RestartPolicy ??= "Always";
-        spec.DnsPolicy ??= "ClusterFirst";
-        spec.TerminationGracePeriodSeconds ??= 30;
-        spec.SchedulerName ??= "default-scheduler";
-        spec.SecurityContext ??= new V1PodSecurityContext();
+        PodSpecDefaults.Apply(spec);
+
+        // Defaults only pods get: SetDefaults_Pod, and what the ServiceAccount, Priority and
+        // DefaultTolerationSeconds admission plugins add.
         spec.EnableServiceLinks ??= true;
         spec.ServiceAccountName ??= spec.ServiceAccount ?? "default";
         spec.ServiceAccount ??= spec.ServiceAccountName;
@@ -33,7 +32,22 @@ internal sealed class PodStrategy(ResourceInfo info) : Strategy<V1Pod>(info)
         AddDefaultToleration(spec.Tolerations, "node.kubernetes.io/unreachable");
         foreach (var c in (spec.Containers ?? []).Concat(spec.InitContainers ?? []))
         {
-            DefaultContainer(c);
+            RequestsFromLimits(c);
+        }
+    }
+
+    // A container that sets limits but no request for a resource requests its limit.
+    private static void RequestsFromLimits(V1Container c)
+    {
+        if (c.Resources?.Limits is not { Count: > 0 } limits)
+        {
+            return;
+        }
+
+        var requests = c.Resources.Requests ??= new Dictionary<string, ResourceQuantity>();
+        foreach (var (name, limit) in limits)
+        {
+            requests.TryAdd(name, limit);
         }
     }
 
@@ -42,18 +56,6 @@ internal sealed class PodStrategy(ResourceInfo info) : Strategy<V1Pod>(info)
         if (!tolerations.Any(t => t.Key == key && t.Effect is null or "NoExecute"))
         {
             tolerations.Add(new V1Toleration { Key = key, OperatorProperty = "Exists", Effect = "NoExecute", TolerationSeconds = 300 });
-        }
-    }
-
-    internal static void DefaultContainer(V1Container c)
-    {
-        c.TerminationMessagePath ??= "/dev/termination-log";
-        c.TerminationMessagePolicy ??= "File";
-        c.ImagePullPolicy ??= ImagePullPolicyFor(c.Image);
-        c.Resources ??= new V1ResourceRequirements();
-        foreach (var p in c.Ports ?? [])
-        {
-            p.Protocol ??= "TCP";
         }
     }
 
@@ -107,79 +109,7 @@ internal sealed class PodStrategy(ResourceInfo info) : Strategy<V1Pod>(info)
         return !anyRequestOrLimit ? "BestEffort" : guaranteed ? "Guaranteed" : "Burstable";
     }
 
-    protected override void Validate(V1Pod obj, List<FieldError> errors)
-    {
-        var spec = obj.Spec;
-        if (spec?.Containers is null || spec.Containers.Count == 0)
-        {
-            errors.Add(FieldError.Required("spec.containers"));
-            return;
-        }
-
-        var names = new HashSet<string>();
-        ValidateContainers(spec.Containers, "spec.containers", names, errors);
-        if (spec.InitContainers is not null)
-        {
-            ValidateContainers(spec.InitContainers, "spec.initContainers", names, errors);
-        }
-
-        if (spec.RestartPolicy is not ("Always" or "OnFailure" or "Never"))
-        {
-            errors.Add(FieldError.NotSupported("spec.restartPolicy", spec.RestartPolicy, ["Always", "Never", "OnFailure"]));
-        }
-
-        if (spec.DnsPolicy is not ("ClusterFirstWithHostNet" or "ClusterFirst" or "Default" or "None"))
-        {
-            errors.Add(FieldError.NotSupported("spec.dnsPolicy", spec.DnsPolicy, ["ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"]));
-        }
-    }
-
-    private static void ValidateContainers(IList<V1Container> containers, string path, HashSet<string> names, List<FieldError> errors)
-    {
-        for (var i = 0; i < containers.Count; i++)
-        {
-            var c = containers[i];
-            var p = $"{path}[{i}]";
-            if (string.IsNullOrEmpty(c.Name))
-            {
-                errors.Add(FieldError.Required(p + ".name"));
-            }
-            else
-            {
-                foreach (var msg in NameValidation.IsDns1123Label(c.Name))
-                {
-                    errors.Add(FieldError.Invalid(p + ".name", c.Name, msg));
-                }
-
-                if (!names.Add(c.Name))
-                {
-                    errors.Add(FieldError.Duplicate(p + ".name", c.Name));
-                }
-            }
-
-            if (string.IsNullOrWhiteSpace(c.Image))
-            {
-                errors.Add(FieldError.Required(p + ".image"));
-            }
-
-            if (c.Ports is not null)
-            {
-                for (var j = 0; j < c.Ports.Count; j++)
-                {
-                    var port = c.Ports[j];
-                    foreach (var msg in NameValidation.IsValidPortNum(port.ContainerPort))
-                    {
-                        errors.Add(FieldError.Invalid($"{p}.ports[{j}].containerPort", port.ContainerPort, msg));
-                    }
-
-                    if (port.Protocol is not ("TCP" or "UDP" or "SCTP"))
-                    {
-                        errors.Add(FieldError.NotSupported($"{p}.ports[{j}].protocol", port.Protocol, ["SCTP", "TCP", "UDP"]));
-                    }
-                }
-            }
-        }
-    }
+    protected override void Validate(V1Pod obj, List<FieldError> errors) => PodSpecValidation.Spec(obj.Spec, "spec", errors);
 
     protected override void ValidateUpdate(V1Pod obj, V1Pod old, List<FieldError> errors)
     {

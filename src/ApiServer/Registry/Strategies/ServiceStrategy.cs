@@ -25,6 +25,25 @@ internal sealed class ServiceStrategy(ResourceInfo info) : Strategy<V1Service>(i
             obj.Spec.ClusterIP = old.Spec.ClusterIP;
             obj.Spec.ClusterIPs = old.Spec.ClusterIPs;
         }
+
+        // A port sent without its node port keeps the one it had, matched by port name, unless another port took it.
+        if (obj.Spec is { Type: "NodePort" or "LoadBalancer", Ports: { } ports } && old.Spec?.Ports is { } oldPorts)
+        {
+            var taken = ports.Where(p => p.NodePort is > 0).Select(p => p.NodePort!.Value).ToHashSet();
+            var byName = new Dictionary<string, int?>();
+            foreach (var p in oldPorts)
+            {
+                byName[p.Name ?? string.Empty] = p.NodePort;
+            }
+
+            foreach (var p in ports.Where(p => p.NodePort is null or 0))
+            {
+                if (byName.TryGetValue(p.Name ?? string.Empty, out var previous) && previous is > 0 && !taken.Contains(previous.Value))
+                {
+                    p.NodePort = previous;
+                }
+            }
+        }
     }
 
     protected override void Default(V1Service obj)
@@ -50,10 +69,47 @@ internal sealed class ServiceStrategy(ResourceInfo info) : Strategy<V1Service>(i
             spec.ExternalTrafficPolicy ??= "Cluster";
         }
 
+        if (spec.Type == "LoadBalancer")
+        {
+            spec.AllocateLoadBalancerNodePorts ??= true;
+        }
+
         foreach (var p in spec.Ports ?? [])
         {
             p.Protocol ??= "TCP";
-            p.TargetPort ??= (IntOrString)p.Port;
+            if (p.TargetPort?.Value is null or "" or "0")
+            {
+                p.TargetPort = p.Port;
+            }
+        }
+
+        if (spec.Type is "NodePort" || (spec.Type is "LoadBalancer" && spec.AllocateLoadBalancerNodePorts == true))
+        {
+            var used = (spec.Ports ?? []).Where(p => p.NodePort is > 0).Select(p => p.NodePort!.Value).ToHashSet();
+            foreach (var p in spec.Ports ?? [])
+            {
+                if (p.NodePort is null or 0)
+                {
+                    p.NodePort = AllocateNodePort(used);
+                }
+            }
+        }
+    }
+
+    private const int NodePortMin = 30000;
+    private const int NodePortMax = 32767;
+
+    // Random free ports in 30000-32767 among this service's own; as with cluster IPs, a cluster-wide bitmap
+    // allocator is the upstream design and the next step.
+    private static int AllocateNodePort(HashSet<int> used)
+    {
+        while (true)
+        {
+            var port = System.Security.Cryptography.RandomNumberGenerator.GetInt32(NodePortMin, NodePortMax + 1);
+            if (used.Add(port))
+            {
+                return port;
+            }
         }
     }
 
@@ -68,33 +124,117 @@ internal sealed class ServiceStrategy(ResourceInfo info) : Strategy<V1Service>(i
 
     protected override void Validate(V1Service obj, List<FieldError> errors)
     {
-        var spec = obj.Spec;
-        if (spec?.Type is not ("ClusterIP" or "NodePort" or "LoadBalancer" or "ExternalName"))
+        var spec = obj.Spec ?? new V1ServiceSpec();
+        if (spec.Type is not ("ClusterIP" or "NodePort" or "LoadBalancer" or "ExternalName"))
         {
-            errors.Add(FieldError.NotSupported("spec.type", spec?.Type, ["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"]));
+            errors.Add(FieldError.NotSupported("spec.type", spec.Type, ["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"]));
         }
 
-        if (spec?.Type != "ExternalName" && spec?.ClusterIP != "None" && (spec?.Ports is null || spec.Ports.Count == 0))
+        if (spec.Type == "ExternalName")
+        {
+            if (!string.IsNullOrEmpty(spec.ClusterIP))
+            {
+                errors.Add(FieldError.Forbidden("spec.clusterIPs", "may not be set for ExternalName services"));
+            }
+
+            // The CNAME may end with a dot to mark it fully qualified.
+            var cname = (spec.ExternalName ?? string.Empty).TrimEnd('.');
+            if (cname.Length == 0)
+            {
+                errors.Add(FieldError.Required("spec.externalName"));
+            }
+            else
+            {
+                foreach (var msg in NameValidation.IsDns1123Subdomain(cname))
+                {
+                    errors.Add(FieldError.Invalid("spec.externalName", cname, msg));
+                }
+            }
+        }
+
+        if (spec.Type != "ExternalName" && spec.ClusterIP != "None" && (spec.Ports is null || spec.Ports.Count == 0))
         {
             errors.Add(FieldError.Required("spec.ports"));
         }
 
-        if (spec?.SessionAffinity is not ("None" or "ClientIP"))
-        {
-            errors.Add(FieldError.NotSupported("spec.sessionAffinity", spec?.SessionAffinity, ["ClientIP", "None"]));
-        }
-
-        var ports = spec?.Ports ?? [];
+        var ports = spec.Ports ?? [];
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var nodePorts = new HashSet<(int, string?)>();
         for (var i = 0; i < ports.Count; i++)
         {
-            foreach (var msg in NameValidation.IsValidPortNum(ports[i].Port))
+            ValidatePort(ports[i], $"spec.ports[{i}]", ports.Count > 1, names, errors);
+            if (ports[i].NodePort is { } nodePort and not 0)
             {
-                errors.Add(FieldError.Invalid($"spec.ports[{i}].port", ports[i].Port, msg));
+                if (spec.Type is "ClusterIP" or "ExternalName")
+                {
+                    errors.Add(FieldError.Forbidden($"spec.ports[{i}].nodePort", $"may not be used when `type` is '{spec.Type}'"));
+                }
+                else if (nodePort is < NodePortMin or > NodePortMax)
+                {
+                    errors.Add(FieldError.Invalid($"spec.ports[{i}].nodePort", nodePort, $"provided port is not in the valid range. The range of valid ports is {NodePortMin}-{NodePortMax}"));
+                }
+
+                if (!nodePorts.Add((nodePort, ports[i].Protocol)))
+                {
+                    errors.Add(FieldError.Duplicate($"spec.ports[{i}].nodePort", nodePort));
+                }
+            }
+        }
+
+        if (spec.SessionAffinity is not ("None" or "ClientIP"))
+        {
+            errors.Add(FieldError.NotSupported("spec.sessionAffinity", spec.SessionAffinity, ["ClientIP", "None"]));
+        }
+
+        CommonValidation.Labels(spec.Selector, "spec.selector", errors);
+    }
+
+    private static void ValidatePort(V1ServicePort port, string path, bool requireName, HashSet<string> names, List<FieldError> errors)
+    {
+        if (requireName && string.IsNullOrEmpty(port.Name))
+        {
+            errors.Add(FieldError.Required(path + ".name"));
+        }
+        else if (!string.IsNullOrEmpty(port.Name))
+        {
+            foreach (var msg in NameValidation.IsDns1123Label(port.Name))
+            {
+                errors.Add(FieldError.Invalid(path + ".name", port.Name, msg));
             }
 
-            if (ports.Count > 1 && string.IsNullOrEmpty(ports[i].Name))
+            if (!names.Add(port.Name))
             {
-                errors.Add(FieldError.Required($"spec.ports[{i}].name"));
+                errors.Add(FieldError.Duplicate(path + ".name", port.Name));
+            }
+        }
+
+        foreach (var msg in NameValidation.IsValidPortNum(port.Port))
+        {
+            errors.Add(FieldError.Invalid(path + ".port", port.Port, msg));
+        }
+
+        if (string.IsNullOrEmpty(port.Protocol))
+        {
+            errors.Add(FieldError.Required(path + ".protocol"));
+        }
+        else if (port.Protocol is not ("SCTP" or "TCP" or "UDP"))
+        {
+            errors.Add(FieldError.NotSupported(path + ".protocol", port.Protocol, ["SCTP", "TCP", "UDP"]));
+        }
+
+        var target = port.TargetPort?.Value ?? "0";
+        if (int.TryParse(target, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var number))
+        {
+            foreach (var msg in NameValidation.IsValidPortNum(number))
+            {
+                errors.Add(FieldError.Invalid(path + ".targetPort", number, msg));
+            }
+        }
+        else
+        {
+            foreach (var msg in NameValidation.IsValidPortName(target))
+            {
+                errors.Add(FieldError.Invalid(path + ".targetPort", target, msg));
             }
         }
     }
