@@ -396,6 +396,7 @@ internal sealed class GenericStore(StorageCache cache, IStrategyCatalog strategi
             }
 
             strategy.Default(obj);
+            BumpGeneration(info, subresource, obj, old);
             var errors = new List<FieldError>();
             MetadataValidation.ValidateUpdate(info, strategy, obj, old, errors);
             if (subresource is null)
@@ -480,9 +481,14 @@ internal sealed class GenericStore(StorageCache cache, IStrategyCatalog strategi
             ObjectCodec.SetStatus(obj, ObjectCodec.GetStatus(old));
         }
 
-        if (info.TracksGeneration && !ObjectCodec.ContentBytes(obj).AsSpan().SequenceEqual(ObjectCodec.ContentBytes(old)))
+    }
+
+    /// <summary>Counts a spec change in metadata.generation; runs after defaulting, so an unchanged manifest is no change.</summary>
+    private static void BumpGeneration(ResourceInfo info, string? subresource, IKubernetesObject<V1ObjectMeta> obj, IKubernetesObject<V1ObjectMeta> old)
+    {
+        if (info.TracksGeneration && subresource != "status" && !ObjectCodec.ContentBytes(obj).AsSpan().SequenceEqual(ObjectCodec.ContentBytes(old)))
         {
-            meta.Generation = (oldMeta.Generation ?? 0) + 1;
+            obj.Metadata.Generation = (old.Metadata.Generation ?? 0) + 1;
         }
     }
 
