@@ -1,7 +1,7 @@
 // Kubernetes protobuf wire data: field numbers and JSON names of every message of the served
 // group versions, taken from the generated.proto files and Go struct tags of k8s.io/api,
-// k8s.io/apimachinery and k8s.io/apiextensions-apiserver v0.36.3. ProtoSchema.cs reads it;
-// the format is described there.
+// k8s.io/apimachinery and k8s.io/apiextensions-apiserver v0.36.3 and k8s.io/kube-aggregator
+// v0.35.6 (apiregistration). ProtoSchema.cs reads it; the format is described there.
 namespace KubeNet.ApiMachinery.Protobuf;
 
 internal static class ProtoSchemaData
@@ -141,6 +141,8 @@ k authorization.k8s.io/v1 LocalSubjectAccessReview authorization.v1.LocalSubject
 k apiextensions.k8s.io/v1 CustomResourceDefinition apiextensions.v1.CustomResourceDefinition
 k apiextensions.k8s.io/v1 CustomResourceDefinitionList apiextensions.v1.CustomResourceDefinitionList
 k apiextensions.k8s.io/v1 ConversionReview apiextensions.v1.ConversionReview
+k apiregistration.k8s.io/v1 APIService apiregistration.v1.APIService
+k apiregistration.k8s.io/v1 APIServiceList apiregistration.v1.APIServiceList
 k * Status meta.v1.Status
 k meta.k8s.io/v1 Status meta.v1.Status
 k * ListOptions meta.v1.ListOptions
@@ -2936,5 +2938,32 @@ m apiextensions.v1.WebhookClientConfig
 m apiextensions.v1.WebhookConversion
 2 clientConfig apiextensions.v1.WebhookClientConfig po
 3 conversionReviewVersions []string
+m apiregistration.v1.APIService
+1 metadata meta.v1.ObjectMeta o
+2 spec apiregistration.v1.APIServiceSpec o
+3 status apiregistration.v1.APIServiceStatus o
+m apiregistration.v1.APIServiceCondition
+1 type string
+2 status string
+3 lastTransitionTime meta.v1.Time o
+4 reason string o
+5 message string o
+m apiregistration.v1.APIServiceList
+1 metadata meta.v1.ListMeta o
+2 items []apiregistration.v1.APIService
+m apiregistration.v1.APIServiceSpec
+1 service apiregistration.v1.ServiceReference po
+2 group string o
+3 version string o
+4 insecureSkipTLSVerify bool o
+5 caBundle bytes o
+7 groupPriorityMinimum int32
+8 versionPriority int32
+m apiregistration.v1.APIServiceStatus
+1 conditions []apiregistration.v1.APIServiceCondition o
+m apiregistration.v1.ServiceReference
+1 namespace string o
+2 name string o
+3 port int32 po
 """u8;
 }
