@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
@@ -24,11 +25,11 @@ internal sealed class ProtoJsonWriter : IDisposable
     {
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         MaxDepth = 1000,
-        SkipValidation = false,
     };
 
     private static readonly JsonEncodedText ApiVersionName = JsonEncodedText.Encode("apiVersion");
     private static readonly JsonEncodedText KindName = JsonEncodedText.Encode("kind");
+    private const string NotFinite = "NaN or infinite number has no JSON form";
 
     private readonly ArrayBufferWriter<byte> buffer = new(1024);
     private readonly Utf8JsonWriter json;
@@ -182,7 +183,7 @@ internal sealed class ProtoJsonWriter : IDisposable
                 return true;
             }
             json.WritePropertyName(field.EncodedName);
-            return WriteScalar(data, last, field.Kind) || Fail(message, field, Error ?? "bad value");
+            return WriteScalar(data, last, field.Kind) || Fail(message, field, NotFinite);
         }
 
         // A message field seen more than once merges, which for protobuf is the concatenation of the encodings.
@@ -234,11 +235,12 @@ internal sealed class ProtoJsonWriter : IDisposable
             }
             else if (item.WireType == WireType.LengthDelimited && field.Kind is not (ScalarKind.String or ScalarKind.Bytes))
             {
-                ok = WritePacked(data.Slice(item.Offset, item.Length), field.Kind) || Fail(message, field, Error ?? "bad packed value");
+                var packedError = WritePacked(data.Slice(item.Offset, item.Length), field.Kind);
+                ok = packedError is null || Fail(message, field, packedError);
             }
             else
             {
-                ok = WriteScalar(data, item, field.Kind) || Fail(message, field, Error ?? "bad value");
+                ok = WriteScalar(data, item, field.Kind) || Fail(message, field, NotFinite);
             }
             if (!ok)
             {
@@ -249,7 +251,8 @@ internal sealed class ProtoJsonWriter : IDisposable
         return true;
     }
 
-    private bool WritePacked(ReadOnlySpan<byte> packed, ScalarKind kind)
+    /// <summary>Writes the values of a packed repeated scalar; returns an error or null.</summary>
+    private string? WritePacked(ReadOnlySpan<byte> packed, ScalarKind kind)
     {
         var wireType = ScalarWireType(kind);
         var reader = new ProtoReader(packed);
@@ -265,14 +268,14 @@ internal sealed class ProtoJsonWriter : IDisposable
             };
             if (!ok)
             {
-                return Fail($"packed: {error}");
+                return "packed: " + error;
             }
             if (!WriteScalar(packed, new WireField(0, wireType, bits, 0, 0, 0), kind))
             {
-                return false;
+                return NotFinite;
             }
         }
-        return true;
+        return null;
     }
 
     private bool WriteMap(ReadOnlySpan<byte> data, ProtoMessage message, ProtoField field, List<WireField> fields, int start, int end, int depth)
@@ -299,7 +302,7 @@ internal sealed class ProtoJsonWriter : IDisposable
                     {
                         return Fail(message, field, $"map key has wire type {part.WireType}");
                     }
-                    key = DecodeUtf8(data.Slice(entryOffset + part.Offset, part.Length));
+                    key = Encoding.UTF8.GetString(data.Slice(entryOffset + part.Offset, part.Length));
                 }
                 else if (part.Number == 2)
                 {
@@ -327,7 +330,7 @@ internal sealed class ProtoJsonWriter : IDisposable
             else
             {
                 // An entry without a value carries the zero value.
-                ok = WriteScalar(data, value ?? new WireField(2, valueWireType, 0, 0, 0, 0), field.Kind) || Fail(message, field, Error ?? "bad value");
+                ok = WriteScalar(data, value ?? new WireField(2, valueWireType, 0, 0, 0, 0), field.Kind) || Fail(message, field, NotFinite);
             }
             if (!ok)
             {
@@ -347,6 +350,7 @@ internal sealed class ProtoJsonWriter : IDisposable
         _ => value.Bits == 0,
     };
 
+    /// <summary>Writes one scalar value; false only for a number JSON cannot carry.</summary>
     private bool WriteScalar(ReadOnlySpan<byte> data, WireField value, ScalarKind kind)
     {
         switch (kind)
@@ -373,12 +377,12 @@ internal sealed class ProtoJsonWriter : IDisposable
                 if (!double.IsFinite(number))
                 {
                     // Go's encoding/json refuses NaN and infinities too.
-                    return Fail("NaN or infinite number has no JSON form");
+                    return false;
                 }
                 json.WriteNumberValue(number);
                 return true;
             default:
-                return Fail($"unexpected scalar kind {kind}");
+                throw new UnreachableException($"scalar kind {kind}");
         }
     }
 
@@ -394,8 +398,6 @@ internal sealed class ProtoJsonWriter : IDisposable
             json.WriteStringValue(Encoding.UTF8.GetString(utf8));
         }
     }
-
-    private static string DecodeUtf8(ReadOnlySpan<byte> utf8) => Encoding.UTF8.GetString(utf8);
 
     /// <summary>
     /// Writes one message as a JSON value, preceded by <paramref name="name"/> when given. With

@@ -103,15 +103,10 @@ internal sealed class ProtoSchema
 
     public int MessageCount => messages.Count;
 
-    public int KindCount => kinds.Count;
-
     public ProtoMessage? Message(string name) => messages.GetValueOrDefault(name);
 
     public ProtoMessage? ForKind(string apiVersion, string kind) =>
         kinds.GetValueOrDefault(apiVersion + " " + kind) ?? kinds.GetValueOrDefault("* " + kind);
-
-    public IEnumerable<(string ApiVersion, string Kind)> Kinds =>
-        kinds.Keys.Select(k => k.Split(' ')).Select(p => (p[0], p[1]));
 
     /// <summary>Parses the table; malformed data is our bug, so it throws.</summary>
     internal static ProtoSchema Parse(string text)

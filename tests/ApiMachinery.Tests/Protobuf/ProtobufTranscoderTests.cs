@@ -267,6 +267,27 @@ public sealed class ProtobufTranscoderTests
     }
 
     [Fact]
+    public void MapEntriesWithoutValuesCarryTheZeroValue()
+    {
+        var body = ProtoBuilder.Envelope("v1", "ResourceQuota", b => b
+            .Message(1, m => m.String(1, "q"))
+            .Message(2, spec => spec.Message(1, e => e.String(1, "pods")).Message(1, e => e.String(1, "cpu").Message(2, _ => { }))));
+        var labels = ProtoBuilder.Envelope("v1", "ConfigMap", b => b.Message(2, e => e.String(1, "empty")));
+
+        AssertJson("""{"apiVersion":"v1","kind":"ResourceQuota","metadata":{"name":"q"},"spec":{"hard":{"cpu":"0","pods":"0"}}}""", Transcode(body));
+        AssertJson("""{"apiVersion":"v1","kind":"ConfigMap","data":{"empty":""}}""", Transcode(labels));
+    }
+
+    [Fact]
+    public void RejectsNumbersJsonCannotCarry()
+    {
+        var body = ProtoBuilder.Envelope("apiextensions.k8s.io/v1", "CustomResourceDefinition", b => b
+            .Message(2, spec => spec.Message(7, version => version.Message(4, validation => validation.Message(1, schema => schema.Double(9, double.NaN))))));
+
+        Assert.Contains("maximum", Failure(body), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void InvalidUtf8BecomesReplacementCharacters()
     {
         var body = ProtoBuilder.Envelope("v1", "ConfigMap", b => b
