@@ -176,7 +176,7 @@ internal sealed class ProtoJsonWriter : IDisposable
     {
         if (field.Kind != ScalarKind.Message)
         {
-            // A repeated scalar on the wire means the last one wins.
+            // A scalar seen more than once keeps its last value, as protobuf decoders do.
             var last = fields[end - 1];
             if (field.OmitEmpty && !field.Pointer && IsZero(last, field.Kind))
             {
