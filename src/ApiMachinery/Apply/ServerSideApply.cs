@@ -126,10 +126,15 @@ public static class ServerSideApply
                 managed = fromRequest;
             }
         }
-        meta.Remove("managedFields");
+        // The entry keeps its place in metadata: a null placeholder is stripped from ownership anyway.
+        if (meta.ContainsKey("managedFields"))
+        {
+            meta["managedFields"] = null;
+        }
         var isCreate = string.IsNullOrEmpty(Text(oldObj?["metadata"] as JsonObject, "uid"));
         if (managed.Fields.Count == 0 && !isCreate)
         {
+            meta.Remove("managedFields");
             return newObj;
         }
         try
