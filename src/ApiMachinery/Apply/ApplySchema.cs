@@ -51,7 +51,8 @@ internal sealed class MapSchema
     public SchemaType? FieldType(string key) => Fields.TryGetValue(key, out var t) ? t : Element;
 }
 
-// The schema of the built-in kinds, read once from the embedded ApplySchema.resx.
+// The schema of the built-in kinds, read once from the embedded ApplySchemaData.resx (named apart
+// from this file so the SDK does not name the resource after the first type declared here).
 internal sealed class ApplySchema
 {
     private static readonly Lazy<ApplySchema> Loaded = new(Load);
@@ -129,7 +130,7 @@ internal sealed class ApplySchema
 
     private static ApplySchema Load()
     {
-        var manager = new ResourceManager("KubeNet.ApiMachinery.Apply.ApplySchema", typeof(ApplySchema).Assembly);
+        var manager = new ResourceManager("KubeNet.ApiMachinery.Apply.ApplySchemaData", typeof(ApplySchema).Assembly);
         var text = manager.GetString("Schema", CultureInfo.InvariantCulture)
             ?? throw new InvalidOperationException("The embedded apply schema is missing.");
         var doc = JsonNode.Parse(text)!.AsObject();

@@ -14,14 +14,15 @@ public sealed class ApplyTests
 
     internal static JsonObject Obj(string json) => JsonNode.Parse(json)!.AsObject();
 
-    internal static string Json(JsonNode? node) => node!.ToJsonString(KubeJson.NodeOptions);
+    internal static string JsonText(JsonNode? node) => node!.ToJsonString(KubeJson.NodeOptions);
 
     internal static JsonObject Deploy(string spec, string labels = """{"app":"web"}""") => Obj($$"""
         {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"default","labels":{{labels}}},"spec":{{spec}}}
         """);
 
-    internal static string Containers(string containers) =>
-        $$"""{"selector":{"matchLabels":{"app":"web"}},"template":{"metadata":{"labels":{"app":"web"}},"spec":{"containers":{{containers}}}}}""";
+    // A Deployment spec with one template; extra holds leading spec fields ("replicas":2,).
+    internal static string Containers(string containers, string extra = "") =>
+        "{" + extra + "\"selector\":{\"matchLabels\":{\"app\":\"web\"}},\"template\":{\"metadata\":{\"labels\":{\"app\":\"web\"}},\"spec\":{\"containers\":" + containers + "}}}";
 
     internal static JsonObject Applied(ApplyResult r)
     {
@@ -46,7 +47,7 @@ public sealed class ApplyTests
     [Fact]
     public void Apply_CreatesObject_WithUpstreamManagedFields()
     {
-        var applied = Deploy($$"""{"replicas":2,{{Containers("""[{"name":"web","image":"nginx:1","ports":[{"containerPort":80}]}]""")[1..]}}""");
+        var applied = Deploy(Containers("""[{"name":"web","image":"nginx:1","ports":[{"containerPort":80}]}]""", "\"replicas\":2,"));
 
         var obj = Applied(ServerSideApply.Apply(null, applied, Deployment, "kubectl", force: false, T1));
 
@@ -54,13 +55,13 @@ public sealed class ApplyTests
         Assert.Equal("nginx:1", (string?)obj["spec"]!["template"]!["spec"]!["containers"]![0]!["image"]);
         Assert.Equal(
             """[{"manager":"kubectl","operation":"Apply","apiVersion":"apps/v1","time":"2025-01-02T03:04:05Z","fieldsType":"FieldsV1","fieldsV1":{"f:metadata":{"f:labels":{"f:app":{}}},"f:spec":{"f:replicas":{},"f:selector":{},"f:template":{"f:metadata":{"f:labels":{"f:app":{}}},"f:spec":{"f:containers":{"k:{\"name\":\"web\"}":{".":{},"f:image":{},"f:name":{},"f:ports":{"k:{\"containerPort\":80,\"protocol\":\"TCP\"}":{".":{},"f:containerPort":{}}}}}}}}}}]""",
-            Json(Entries(obj)));
+            JsonText(Entries(obj)));
     }
 
     [Fact]
     public void ReApply_WithoutAField_RemovesIt()
     {
-        var first = Applied(ServerSideApply.Apply(null, Deploy($$"""{"replicas":2,"minReadySeconds":5,{{Containers("""[{"name":"web","image":"nginx:1"}]""")[1..]}}"""), Deployment, "kubectl", false, T1));
+        var first = Applied(ServerSideApply.Apply(null, Deploy(Containers("""[{"name":"web","image":"nginx:1"}]""", "\"replicas\":2,\"minReadySeconds\":5,")), Deployment, "kubectl", false, T1));
 
         var second = Applied(ServerSideApply.Apply(first, Deploy(Containers("""[{"name":"web","image":"nginx:1"}]"""), labels: "{}"), Deployment, "kubectl", false, T2));
 
@@ -74,15 +75,15 @@ public sealed class ApplyTests
     [Fact]
     public void TwoManagers_OwnDifferentFields()
     {
-        var first = Applied(ServerSideApply.Apply(null, Deploy($$"""{"replicas":2,{{Containers("""[{"name":"web","image":"nginx:1"}]""")[1..]}}"""), Deployment, "alice", false, T1));
+        var first = Applied(ServerSideApply.Apply(null, Deploy(Containers("""[{"name":"web","image":"nginx:1"}]""", "\"replicas\":2,")), Deployment, "alice", false, T1));
 
         var second = Applied(ServerSideApply.Apply(first, Obj("""{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","annotations":{"team":"b"}},"spec":{"paused":true}}"""), Deployment, "bob", false, T2));
 
         Assert.Equal(2, (int)second["spec"]!["replicas"]!);
         Assert.True((bool)second["spec"]!["paused"]!);
         Assert.Equal("b", (string?)second["metadata"]!["annotations"]!["team"]);
-        Assert.Equal("""{"f:metadata":{"f:annotations":{"f:team":{}}},"f:spec":{"f:paused":{}}}""", Json(Entry(second, "bob")!["fieldsV1"]));
-        Assert.Contains("f:replicas", Json(Entry(second, "alice")!["fieldsV1"]), StringComparison.Ordinal);
+        Assert.Equal("""{"f:metadata":{"f:annotations":{"f:team":{}}},"f:spec":{"f:paused":{}}}""", JsonText(Entry(second, "bob")!["fieldsV1"]));
+        Assert.Contains("f:replicas", JsonText(Entry(second, "alice")!["fieldsV1"]), StringComparison.Ordinal);
 
         // bob stops applying paused: it goes, alice's fields stay.
         var third = Applied(ServerSideApply.Apply(second, Obj("""{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","annotations":{"team":"b"}}}"""), Deployment, "bob", false, T2));
@@ -93,8 +94,8 @@ public sealed class ApplyTests
     [Fact]
     public void SharedField_DifferentValue_Conflicts_SameValue_IsShared()
     {
-        var first = Applied(ServerSideApply.Apply(null, Deploy($$"""{"replicas":2,{{Containers("""[{"name":"web","image":"nginx:1"}]""")[1..]}}"""), Deployment, "alice", false, T1));
-        var replicas = (int n) => Obj($$"""{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},"spec":{"replicas":{{n}}}}""");
+        var first = Applied(ServerSideApply.Apply(null, Deploy(Containers("""[{"name":"web","image":"nginx:1"}]""", "\"replicas\":2,")), Deployment, "alice", false, T1));
+        var replicas = (int n) => Obj("""{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},"spec":{"replicas":""" + n + "}}");
 
         var conflict = ServerSideApply.Apply(first, replicas(3), Deployment, "bob", false, T2);
 
@@ -108,25 +109,25 @@ public sealed class ApplyTests
         Assert.Equal(("FieldManagerConflict", ".spec.replicas"), (status.Details!.Causes[0].Reason, status.Details.Causes[0].Field));
 
         var shared = Applied(ServerSideApply.Apply(first, replicas(2), Deployment, "bob", false, T2));
-        Assert.Equal("""{"f:spec":{"f:replicas":{}}}""", Json(Entry(shared, "bob")!["fieldsV1"]));
-        Assert.Contains("f:replicas", Json(Entry(shared, "alice")!["fieldsV1"]), StringComparison.Ordinal);
+        Assert.Equal("""{"f:spec":{"f:replicas":{}}}""", JsonText(Entry(shared, "bob")!["fieldsV1"]));
+        Assert.Contains("f:replicas", JsonText(Entry(shared, "alice")!["fieldsV1"]), StringComparison.Ordinal);
 
         // alice gives replicas up; bob still owns it, so the value stays.
         var released = Applied(ServerSideApply.Apply(shared, Deploy(Containers("""[{"name":"web","image":"nginx:1"}]""")), Deployment, "alice", false, T2));
         Assert.Equal(2, (int)released["spec"]!["replicas"]!);
-        Assert.DoesNotContain("f:replicas", Json(Entry(released, "alice")!["fieldsV1"]), StringComparison.Ordinal);
+        Assert.DoesNotContain("f:replicas", JsonText(Entry(released, "alice")!["fieldsV1"]), StringComparison.Ordinal);
     }
 
     [Fact]
     public void Force_TakesOwnership()
     {
-        var first = Applied(ServerSideApply.Apply(null, Deploy($$"""{"replicas":2,{{Containers("""[{"name":"web","image":"nginx:1"}]""")[1..]}}"""), Deployment, "alice", false, T1));
+        var first = Applied(ServerSideApply.Apply(null, Deploy(Containers("""[{"name":"web","image":"nginx:1"}]""", "\"replicas\":2,")), Deployment, "alice", false, T1));
 
         var forced = Applied(ServerSideApply.Apply(first, Obj("""{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},"spec":{"replicas":5}}"""), Deployment, "bob", force: true, T2));
 
         Assert.Equal(5, (int)forced["spec"]!["replicas"]!);
-        Assert.Equal("""{"f:spec":{"f:replicas":{}}}""", Json(Entry(forced, "bob")!["fieldsV1"]));
-        Assert.DoesNotContain("f:replicas", Json(Entry(forced, "alice")!["fieldsV1"]), StringComparison.Ordinal);
+        Assert.Equal("""{"f:spec":{"f:replicas":{}}}""", JsonText(Entry(forced, "bob")!["fieldsV1"]));
+        Assert.DoesNotContain("f:replicas", JsonText(Entry(forced, "alice")!["fieldsV1"]), StringComparison.Ordinal);
         // Entries sort Apply first, then by time.
         Assert.Equal(["alice", "bob"], Entries(forced).Select(e => (string)e!["manager"]!).ToArray());
     }
@@ -134,10 +135,10 @@ public sealed class ApplyTests
     [Fact]
     public void UpdateByAnotherManager_ThenApply_Conflicts()
     {
-        var created = ServerSideApply.TrackUpdate(null, Deploy($$"""{"replicas":1,{{Containers("""[{"name":"web","image":"nginx:1"}]""")[1..]}}"""), "kubectl-client-side-apply", "Update", "apps/v1", T1);
+        var created = ServerSideApply.TrackUpdate(null, Deploy(Containers("""[{"name":"web","image":"nginx:1"}]""", "\"replicas\":1,")), "kubectl-client-side-apply", "Update", "apps/v1", T1);
         created["metadata"]!["uid"] = "u-1";
 
-        var result = ServerSideApply.Apply(created, Deploy($$"""{"replicas":3,{{Containers("""[{"name":"web","image":"nginx:2"}]""")[1..]}}"""), Deployment, "kubectl", false, T2);
+        var result = ServerSideApply.Apply(created, Deploy(Containers("""[{"name":"web","image":"nginx:2"}]""", "\"replicas\":3,")), Deployment, "kubectl", false, T2);
 
         Assert.Equal(ApplyOutcome.Conflict, result.Outcome);
         Assert.Equal(
@@ -150,7 +151,7 @@ public sealed class ApplyTests
     [Fact]
     public void ObjectWithoutManagedFields_FieldsBelongToBeforeFirstApply()
     {
-        var live = Deploy($$"""{"replicas":1,{{Containers("""[{"name":"web","image":"nginx:1"}]""")[1..]}}""");
+        var live = Deploy(Containers("""[{"name":"web","image":"nginx:1"}]""", "\"replicas\":1,"));
         live["metadata"]!["uid"] = "u-1";
 
         var result = ServerSideApply.Apply(live, Obj("""{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},"spec":{"replicas":4}}"""), Deployment, "ops", false, T2);
@@ -173,7 +174,7 @@ public sealed class ApplyTests
         Assert.Equal(
             """{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"labels":{"app":"web"},"name":"web","namespace":"default"},"spec":{"replicas":3}}""" + "\n",
             (string?)obj["metadata"]!["annotations"]![ServerSideApply.LastAppliedAnnotation]);
-        Assert.Contains("f:replicas", Json(Entry(obj, "kubectl")!["fieldsV1"]), StringComparison.Ordinal);
+        Assert.Contains("f:replicas", JsonText(Entry(obj, "kubectl")!["fieldsV1"]), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -197,11 +198,11 @@ public sealed class ApplyTests
     [Fact]
     public void Ports_AreKeyedByContainerPortAndProtocol()
     {
-        var ports = (string p) => Deploy(Containers($$"""[{"name":"dns","image":"coredns","ports":{{p}}}]"""));
+        var ports = (string p) => Deploy(Containers("""[{"name":"dns","image":"coredns","ports":""" + p + "}]"));
         var first = Applied(ServerSideApply.Apply(null, ports("""[{"containerPort":53,"protocol":"UDP","name":"dns"},{"containerPort":53,"name":"dns-tcp"},{"containerPort":9153}]"""), Deployment, "kubectl", false, T1));
 
-        Assert.Contains("""k:{\"containerPort\":53,\"protocol\":\"UDP\"}""", Json(Entries(first)), StringComparison.Ordinal);
-        Assert.Contains("""k:{\"containerPort\":53,\"protocol\":\"TCP\"}""", Json(Entries(first)), StringComparison.Ordinal);
+        Assert.Contains("""k:{\"containerPort\":53,\"protocol\":\"UDP\"}""", JsonText(Entries(first)), StringComparison.Ordinal);
+        Assert.Contains("""k:{\"containerPort\":53,\"protocol\":\"TCP\"}""", JsonText(Entries(first)), StringComparison.Ordinal);
 
         var second = Applied(ServerSideApply.Apply(first, ports("""[{"containerPort":53,"protocol":"UDP","name":"dns"},{"containerPort":9153}]"""), Deployment, "kubectl", false, T2));
         var left = second["spec"]!["template"]!["spec"]!["containers"]![0]!["ports"]!.AsArray();
@@ -211,17 +212,17 @@ public sealed class ApplyTests
     [Fact]
     public void Env_MergesByName()
     {
-        var env = (string e) => Obj($$"""{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},"spec":{"template":{"spec":{"containers":[{"name":"web","env":{{e}}}]}}}}""");
+        var env = (string e) => Obj("""{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},"spec":{"template":{"spec":{"containers":[{"name":"web","env":""" + e + "}]}}}}");
         var first = Applied(ServerSideApply.Apply(null, Deploy(Containers("""[{"name":"web","image":"nginx:1","env":[{"name":"A","value":"1"}]}]""")), Deployment, "alice", false, T1));
 
         var second = Applied(ServerSideApply.Apply(first, env("""[{"name":"B","value":"2"}]"""), Deployment, "bob", false, T2));
-        Assert.Equal("""[{"name":"A","value":"1"},{"name":"B","value":"2"}]""", Json(second["spec"]!["template"]!["spec"]!["containers"]![0]!["env"]));
+        Assert.Equal("""[{"name":"A","value":"1"},{"name":"B","value":"2"}]""", JsonText(second["spec"]!["template"]!["spec"]!["containers"]![0]!["env"]));
 
         var conflict = ServerSideApply.Apply(second, env("""[{"name":"A","value":"9"}]"""), Deployment, "bob", false, T2);
         Assert.Equal("Apply failed with 1 conflict: conflict with \"alice\": .spec.template.spec.containers[name=\"web\"].env[name=\"A\"].value", conflict.Message);
 
         var third = Applied(ServerSideApply.Apply(second, env("[]"), Deployment, "bob", false, T2));
-        Assert.Equal("""[{"name":"A","value":"1"}]""", Json(third["spec"]!["template"]!["spec"]!["containers"]![0]!["env"]));
+        Assert.Equal("""[{"name":"A","value":"1"}]""", JsonText(third["spec"]!["template"]!["spec"]!["containers"]![0]!["env"]));
     }
 
     [Fact]
@@ -243,25 +244,25 @@ public sealed class ApplyTests
     [Fact]
     public void NoOpApply_KeepsObjectAndTime()
     {
-        var applied = Deploy($$"""{"replicas":2,{{Containers("""[{"name":"web","image":"nginx:1"}]""")[1..]}}""");
+        var applied = Deploy(Containers("""[{"name":"web","image":"nginx:1"}]""", "\"replicas\":2,"));
         var first = Applied(ServerSideApply.Apply(null, applied, Deployment, "kubectl", false, T1));
 
         var again = Applied(ServerSideApply.Apply(first, applied, Deployment, "kubectl", false, T2));
 
-        Assert.Equal(Json(first), Json(again));
+        Assert.Equal(JsonText(first), JsonText(again));
     }
 
     [Fact]
     public void CustomResources_UseDeducedMerge()
     {
-        var widget = (string spec) => Obj($$"""{"apiVersion":"example.com/v1","kind":"Widget","metadata":{"name":"w"},"spec":{{spec}}}""");
+        var widget = (string spec) => Obj("""{"apiVersion":"example.com/v1","kind":"Widget","metadata":{"name":"w"},"spec":""" + spec + "}");
         var first = Applied(ServerSideApply.Apply(null, widget("""{"size":1,"tags":["a"]}"""), "com.example.v1.Widget", "alice", false, T1));
 
         var second = Applied(ServerSideApply.Apply(first, widget("""{"color":"red"}"""), "com.example.v1.Widget", "bob", false, T2));
 
-        Assert.Equal("""{"size":1,"tags":["a"],"color":"red"}""", Json(second["spec"]));
+        Assert.Equal("""{"size":1,"tags":["a"],"color":"red"}""", JsonText(second["spec"]));
         // Without a schema every map entry is owned as a node of its own, like upstream's deduced type.
-        Assert.Equal("""{"f:spec":{".":{},"f:size":{},"f:tags":{}}}""", Json(Entry(second, "alice")!["fieldsV1"]));
+        Assert.Equal("""{"f:spec":{".":{},"f:size":{},"f:tags":{}}}""", JsonText(Entry(second, "alice")!["fieldsV1"]));
     }
 
     private static string[] Names(JsonObject deployment) =>

@@ -18,32 +18,32 @@ public sealed class TrackUpdateTests
     [Fact]
     public void Create_OwnsEverySetField_LikeKubectlCreate()
     {
-        var obj = Created(Deploy($$"""{"replicas":1,{{Containers("""[{"name":"web","image":"nginx:1","ports":[{"containerPort":80,"protocol":"TCP"}]}]""")[1..]}}"""));
+        var obj = Created(Deploy(Containers("""[{"name":"web","image":"nginx:1","ports":[{"containerPort":80,"protocol":"TCP"}]}]""", "\"replicas\":1,")));
 
         Assert.Equal(
             """[{"manager":"kubectl-create","operation":"Update","apiVersion":"apps/v1","time":"2025-01-02T03:04:05Z","fieldsType":"FieldsV1","fieldsV1":{"f:metadata":{"f:labels":{".":{},"f:app":{}}},"f:spec":{"f:replicas":{},"f:selector":{},"f:template":{"f:metadata":{"f:labels":{".":{},"f:app":{}}},"f:spec":{"f:containers":{"k:{\"name\":\"web\"}":{".":{},"f:image":{},"f:name":{},"f:ports":{".":{},"k:{\"containerPort\":80,\"protocol\":\"TCP\"}":{".":{},"f:containerPort":{},"f:protocol":{}}}}}}}}}}]""",
-            Json(Entries(obj)));
+            JsonText(Entries(obj)));
     }
 
     [Fact]
     public void Update_MovesChangedFieldsToTheWriter()
     {
-        var live = Created(Deploy($$"""{"replicas":1,{{Containers("""[{"name":"web","image":"nginx:1"}]""")[1..]}}"""));
+        var live = Created(Deploy(Containers("""[{"name":"web","image":"nginx:1"}]""", "\"replicas\":1,")));
         var scaled = Copy(live);
         scaled["spec"]!["replicas"] = 3;
 
         var result = ServerSideApply.TrackUpdate(live, scaled, "scaler", "Update", "apps/v1", T2);
 
         Assert.Equal(["kubectl-create", "scaler"], Entries(result).Select(e => (string)e!["manager"]!).ToArray());
-        Assert.Equal("""{"f:spec":{"f:replicas":{}}}""", Json(Entry(result, "scaler")!["fieldsV1"]));
-        Assert.DoesNotContain("f:replicas", Json(Entry(result, "kubectl-create")!["fieldsV1"]), StringComparison.Ordinal);
+        Assert.Equal("""{"f:spec":{"f:replicas":{}}}""", JsonText(Entry(result, "scaler")!["fieldsV1"]));
+        Assert.DoesNotContain("f:replicas", JsonText(Entry(result, "kubectl-create")!["fieldsV1"]), StringComparison.Ordinal);
         Assert.Equal("2025-01-02T03:04:05Z", (string?)Entry(result, "kubectl-create")!["time"]);
 
         // The same manager writing again merges into its entry and moves its time.
         var again = Copy(result);
         again["spec"]!["paused"] = true;
         var merged = ServerSideApply.TrackUpdate(result, again, "scaler", "Update", "apps/v1", T2.AddHours(1));
-        Assert.Equal("""{"f:spec":{"f:paused":{},"f:replicas":{}}}""", Json(Entry(merged, "scaler")!["fieldsV1"]));
+        Assert.Equal("""{"f:spec":{"f:paused":{},"f:replicas":{}}}""", JsonText(Entry(merged, "scaler")!["fieldsV1"]));
         Assert.Equal("2025-01-02T05:00:00Z", (string?)Entry(merged, "scaler")!["time"]);
     }
 
@@ -58,7 +58,7 @@ public sealed class TrackUpdateTests
 
         var entry = Assert.Single(Entries(result));
         Assert.Equal("bob", (string?)entry!["manager"]);
-        Assert.Equal("""{"f:binaryData":{".":{},"f:b":{}}}""", Json(entry["fieldsV1"]));
+        Assert.Equal("""{"f:binaryData":{".":{},"f:b":{}}}""", JsonText(entry["fieldsV1"]));
     }
 
     [Fact]
@@ -86,8 +86,8 @@ public sealed class TrackUpdateTests
 
         var result = ServerSideApply.TrackUpdate(live, update, "editor", "Update", "v1", T2);
 
-        Assert.Equal("""{"f:data":{".":{},"f:k":{}}}""", Json(Entry(result, "kubectl-create")!["fieldsV1"]));
-        Assert.Equal("""{"f:data":{"f:j":{}}}""", Json(Entry(result, "editor")!["fieldsV1"]));
+        Assert.Equal("""{"f:data":{".":{},"f:k":{}}}""", JsonText(Entry(result, "kubectl-create")!["fieldsV1"]));
+        Assert.Equal("""{"f:data":{"f:j":{}}}""", JsonText(Entry(result, "editor")!["fieldsV1"]));
     }
 
     [Fact]
@@ -97,13 +97,13 @@ public sealed class TrackUpdateTests
 
         var result = ServerSideApply.TrackUpdate(live, Copy(live), "editor", "Update", "v1", T2);
 
-        Assert.Equal(Json(live), Json(result));
+        Assert.Equal(JsonText(live), JsonText(result));
     }
 
     [Fact]
     public void Status_IsOwnedOnlyThroughTheStatusSubresource()
     {
-        var live = Created(Deploy($$"""{"replicas":1,{{Containers("""[{"name":"web","image":"nginx:1"}]""")[1..]}}"""));
+        var live = Created(Deploy(Containers("""[{"name":"web","image":"nginx:1"}]""", "\"replicas\":1,")));
         var withStatus = Copy(live);
         withStatus["status"] = new JsonObject { ["replicas"] = 1 };
 
@@ -112,7 +112,7 @@ public sealed class TrackUpdateTests
 
         var status = ServerSideApply.TrackUpdate(live, Copy(withStatus), "kube-controller-manager", "Update", "apps/v1", T2, subresource: "status");
         var entry = Entry(status, "kube-controller-manager")!;
-        Assert.Equal(("status", """{"f:status":{".":{},"f:replicas":{}}}"""), ((string?)entry["subresource"], Json(entry["fieldsV1"])));
+        Assert.Equal(("status", """{"f:status":{".":{},"f:replicas":{}}}"""), ((string?)entry["subresource"], JsonText(entry["fieldsV1"])));
 
         // An applier conflicts with the status owner only through the status subresource.
         var conflict = ServerSideApply.Apply(status, Obj("""{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},"status":{"replicas":5}}"""), Deployment, "tool", false, T2, subresource: "status");
