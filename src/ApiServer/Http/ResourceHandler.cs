@@ -6,6 +6,7 @@ using KubeNet.ApiMachinery.Errors;
 using KubeNet.ApiMachinery.Json;
 using KubeNet.ApiMachinery.Kinds;
 using KubeNet.ApiMachinery.Patch;
+using KubeNet.ApiMachinery.Protobuf;
 using KubeNet.ApiMachinery.Selectors;
 using KubeNet.ApiServer.Registry;
 using Microsoft.AspNetCore.Http;
@@ -268,6 +269,14 @@ internal sealed partial class ResourceHandler(GenericStore store, ApiServerOptio
             return body;
         }
 
+        if (mediaType == ProtobufTranscoder.ContentType)
+        {
+            // kubectl's typed clients send protobuf; the object continues as the JSON it transcodes to.
+            return ProtobufTranscoder.TryDecodeEnvelope(body, out _, out _, out var objectJson, out var protoError)
+                ? objectJson
+                : ApiError.BadRequest("the object provided is unrecognized: " + protoError);
+        }
+
         if (mediaType is "application/yaml")
         {
             if (!YamlToJson.TryConvert(body, out var node, out var error))
@@ -466,9 +475,15 @@ internal sealed partial class ResourceHandler(GenericStore store, ApiServerOptio
         V1DeleteOptions? opts = null;
         if (body.Length > 0)
         {
+            var json = BodyAsJson(body, http.ContentType);
+            if (!json.IsOk)
+            {
+                return json.Error!;
+            }
+
             try
             {
-                opts = KubeJson.Deserialize<V1DeleteOptions>(body);
+                opts = KubeJson.Deserialize<V1DeleteOptions>(json.Value!);
             }
             catch (JsonException ex)
             {
