@@ -100,7 +100,7 @@ internal static class Bench
         var markdown = Report.Markdown(results);
         Console.WriteLine();
         Console.WriteLine(markdown);
-        if (!options.NoWrite && options.AllPhases)
+        if (!options.NoWrite && options.Recordable)
         {
             var target = Path.GetFullPath(options.Out ?? Path.Combine(repo, "docs", "BENCHMARKS.md"));
             Report.Update(target, markdown);
@@ -108,7 +108,7 @@ internal static class Bench
         }
         else if (!options.NoWrite)
         {
-            Console.WriteLine("note: a partial run (--only) does not update the benchmarks document");
+            Console.WriteLine("note: a partial or tuned run (--only, --server-env, --server-dll, --perf-map) does not update the benchmarks document");
         }
 
         var failures = results.Phases.Sum(p => p.Errors);
@@ -150,14 +150,14 @@ internal static class Bench
 
     private static async Task ServerAsync(BenchOptions options, string serverDll, string work, Results results)
     {
-        Console.WriteLine($"kube-net server: {serverDll}");
+        Console.WriteLine($"kube-net server: {serverDll}" + string.Concat(options.ServerEnvironment.Select(e => $" {e.Key}={e.Value}")));
         results.ServerGc = Machine.GcMode(serverDll);
         var dataDir = Path.Combine(work, "server");
         var port = FreePort();
         using var child = ChildProcess.Start(
             DotnetHost(),
             [serverDll, "server", "--data-dir", dataDir, "--secure-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)],
-            ChildEnvironment(options));
+            ChildEnvironment(options).Concat(options.ServerEnvironment).ToDictionary());
         Console.WriteLine($"  kube-net server pid {child.Id} on https://127.0.0.1:{port}");
 
         var kubeconfig = Path.Combine(dataDir, "admin.kubeconfig");
@@ -227,8 +227,9 @@ internal static class Bench
         return bodies;
     }
 
+    // With W^X on, JIT code runs from a double-mapped memfd that perf does not look up in /tmp/perf-PID.map.
     private static Dictionary<string, string> ChildEnvironment(BenchOptions options) =>
-        options.PerfMap ? new() { ["DOTNET_PerfMapEnabled"] = "1" } : [];
+        options.PerfMap ? new() { ["DOTNET_PerfMapEnabled"] = "1", ["DOTNET_EnableWriteXorExecute"] = "0" } : [];
 
     private static int FreePort()
     {

@@ -22,7 +22,10 @@ internal sealed class BenchOptions
           --server-dll PATH      kube-net.dll to start (default src/KubeNet/bin/<this configuration>/net10.0/kube-net.dll)
           --out PATH             markdown file to update (default docs/BENCHMARKS.md); --no-write leaves it alone
           --only LIST            comma-separated subset of: sqlite,store,kestrel,server (default all)
-          --perf-map             start the servers with DOTNET_PerfMapEnabled=1 so `perf record -p PID` resolves JIT frames
+          --perf-map             start the servers with DOTNET_PerfMapEnabled=1 and W^X off so `perf record -p PID` names JIT frames
+                                 (for profiling only: W^X off changes the figures)
+          --server-env NAME=VALUE  extra environment for the kube-net server (repeatable), e.g. DOTNET_gcServer=0 to try
+                                 a runtime setting; such a run does not update the benchmarks document
           --keep-data            keep the temporary data directories
         """;
 
@@ -44,9 +47,11 @@ internal sealed class BenchOptions
     public bool PerfMap { get; private set; }
     public bool KeepData { get; private set; }
     public bool Help { get; private set; }
+    public Dictionary<string, string> ServerEnvironment { get; } = new(StringComparer.Ordinal);
     public HashSet<string> Only { get; } = new(StringComparer.Ordinal) { "sqlite", "store", "kestrel", "server" };
 
-    public bool AllPhases => Only.Count == 4;
+    /// <summary>Only a complete run with the server as shipped may replace the recorded results.</summary>
+    public bool Recordable => Only.Count == 4 && ServerEnvironment.Count == 0 && !PerfMap && ServerDll is null;
 
     public static BenchOptions Parse(string[] args)
     {
@@ -82,6 +87,16 @@ internal sealed class BenchOptions
                 case "--no-write": o.NoWrite = true; break;
                 case "--perf-map": o.PerfMap = true; break;
                 case "--keep-data": o.KeepData = true; break;
+                case "--server-env":
+                    var pair = Next();
+                    var eq = pair.IndexOf('=', StringComparison.Ordinal);
+                    if (eq <= 0)
+                    {
+                        throw new ArgumentException("--server-env needs NAME=VALUE");
+                    }
+
+                    o.ServerEnvironment[pair[..eq]] = pair[(eq + 1)..];
+                    break;
                 case "--only":
                     o.Only.Clear();
                     foreach (var part in Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
