@@ -108,7 +108,7 @@ internal static class CommandLine
         {
             o.SingleLine = true;
             o.TimestampFormat = "HH:mm:ss.fff ";
-        }).SetMinimumLevel(LogLevel.Information));
+        }).SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft.AspNetCore", LogLevel.Warning));
         // The host's console lifetime turns SIGINT and SIGTERM into a graceful stop.
         KubeApiServer server;
         try

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Buffers;
 using System.Text;
 using k8s.Models;
 using KubeNet.ApiMachinery.Errors;
@@ -143,20 +144,27 @@ internal static class Wire
             return null;
         }
 
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+        // Read straight from the pipe: no per-request copy buffer, one exact-size array for the body.
+        var reader = request.BodyReader;
+        while (true)
         {
-            if (buffer.Length + read > limit)
+            var result = await reader.ReadAsync(ct);
+            var buffer = result.Buffer;
+            if (buffer.Length > limit)
             {
+                reader.AdvanceTo(buffer.End);
                 return null;
             }
 
-            buffer.Write(chunk, 0, read);
-        }
+            if (result.IsCompleted)
+            {
+                var body = buffer.ToArray();
+                reader.AdvanceTo(buffer.End);
+                return body;
+            }
 
-        return buffer.ToArray();
+            reader.AdvanceTo(buffer.Start, buffer.End);
+        }
     }
 
     public static readonly byte[] Comma = ","u8.ToArray();

@@ -141,7 +141,8 @@ internal sealed class GenericStore(StorageCache cache, IStrategyCatalog strategi
 
         var (items, revision) = cache.Snapshot(info);
         IEnumerable<StoredObject> source;
-        if (atRevision == 0 || atRevision == revision)
+        var fromCache = atRevision == 0 || atRevision == revision;
+        if (fromCache)
         {
             source = ResourceCache.Range(items, prefix, startAfter);
             atRevision = revision;
@@ -174,6 +175,13 @@ internal sealed class GenericStore(StorageCache cache, IStrategyCatalog strategi
                 more = true;
                 if (query.HasSelectors)
                 {
+                    break;
+                }
+
+                if (fromCache)
+                {
+                    // Count the rest by position in the sorted snapshot instead of walking it.
+                    remaining = ResourceCache.CountInRange(items, prefix, last!.Key);
                     break;
                 }
 

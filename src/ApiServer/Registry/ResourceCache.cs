@@ -67,6 +67,18 @@ internal sealed class ResourceCache
         }
     }
 
+    /// <summary>How many keys under <paramref name="prefix"/> sort after <paramref name="afterKey"/>.</summary>
+    public static long CountInRange(ImmutableSortedSet<StoredObject> items, string prefix, string afterKey)
+    {
+        var after = items.IndexOf(Probe(afterKey));
+        after = after < 0 ? ~after : after + 1;
+
+        // The first key past the prefix range: the prefix with its last character incremented.
+        var end = items.IndexOf(Probe(prefix[..^1] + (char)(prefix[^1] + 1)));
+        end = end < 0 ? ~end : end;
+        return Math.Max(0, end - after);
+    }
+
     // Called by the feed under the hub lock.
     internal void Load(IEnumerable<StoredObject> objects, long revision)
     {
