@@ -75,6 +75,10 @@ public sealed class ApiError
     /// <summary>404 for a path that names no resource: no details, as the mux answers.</summary>
     public static ApiError NotFoundPlain(string message) => new(404, "NotFound", message);
 
+    /// <summary>An error another component already shaped as a Status (server-side apply conflicts).</summary>
+    public static ApiError FromStatus(V1Status status)
+        => new(status.Code ?? 500, status.Reason ?? string.Empty, status.Message ?? string.Empty, status.Details);
+
     public static ApiError BadRequest(string message) => new(400, "BadRequest", message);
 
     /// <summary>A 422 without causes, as NewGenericServerResponse builds it for patches that do not apply.</summary>

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
+using KubeNet.ApiMachinery.Apply;
 using KubeNet.ApiMachinery.Errors;
 using KubeNet.ApiMachinery.Json;
 using KubeNet.ApiMachinery.Kinds;
@@ -352,7 +353,22 @@ internal sealed partial class ResourceHandler(GenericStore store, ApiServerOptio
     }
 
     internal static WriteOptions ReadWriteOptions(HttpRequest http)
-        => new() { DryRun = http.Query["dryRun"].Contains("All"), FieldManager = http.Query["fieldManager"] };
+        => new() { DryRun = http.Query["dryRun"].Contains("All"), FieldManager = FieldManagerOf(http) };
+
+    /// <summary>fieldManager, or as upstream the User-Agent up to its first "/" ("kubectl", "OpenAPI-Generator").</summary>
+    private static string? FieldManagerOf(HttpRequest http)
+    {
+        var explicitManager = http.Query["fieldManager"].ToString();
+        if (explicitManager.Length > 0)
+        {
+            return explicitManager;
+        }
+
+        var agent = http.Headers.UserAgent.ToString();
+        var slash = agent.IndexOf('/', StringComparison.Ordinal);
+        var prefix = slash >= 0 ? agent[..slash] : agent;
+        return prefix.Length == 0 ? null : prefix[..Math.Min(prefix.Length, 128)];
+    }
 
     private async Task CreateAsync(HttpContext context, ResourceInfo info, string? ns)
     {
@@ -411,6 +427,12 @@ internal sealed partial class ResourceHandler(GenericStore store, ApiServerOptio
             return;
         }
 
+        if ((context.Request.ContentType ?? string.Empty).StartsWith("application/apply-patch+yaml", StringComparison.OrdinalIgnoreCase))
+        {
+            await ApplyAsync(context, info, ns, name, subresource, body);
+            return;
+        }
+
         var apply = PatchFunction(context.Request.ContentType, body, info.Group, info.Version, info.Kind);
         if (apply is null)
         {
@@ -422,7 +444,50 @@ internal sealed partial class ResourceHandler(GenericStore store, ApiServerOptio
         await WriteWriteResultAsync(context, info, result);
     }
 
-    internal const string PatchTypes = "application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json";
+    internal const string PatchTypes = "application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml";
+
+    /// <summary>
+    /// Server-side apply (application/apply-patch+yaml): the configuration's fields become the manager's, conflicts with
+    /// other managers are 409 unless force=true, and a missing object is created.
+    /// </summary>
+    private async Task ApplyAsync(HttpContext context, ResourceInfo info, string? ns, string name, string? subresource, byte[] body)
+    {
+        var manager = context.Request.Query["fieldManager"].ToString();
+        if (manager.Length == 0)
+        {
+            await Wire.WriteStatusAsync(context, ApiError.Invalid("meta.k8s.io", "PatchOptions", string.Empty,
+                [FieldError.Required("fieldManager", "is required for apply patch")]));
+            return;
+        }
+
+        var definition = ServerSideApply.DefinitionFor(info.Group, info.Version, info.Kind);
+        if (definition is null)
+        {
+            await Wire.WriteStatusAsync(context, ApiError.UnsupportedMediaType(PatchTypes));
+            return;
+        }
+
+        if (!YamlToJson.TryConvert(body, out var node, out var yamlError) || node is not JsonObject applied)
+        {
+            await Wire.WriteStatusAsync(context, ApiError.BadRequest(yamlError ?? "error decoding patch: the configuration is not an object"));
+            return;
+        }
+
+        var force = Wire.QueryBool(context.Request, "force");
+        var options = ReadWriteOptions(context.Request) with { IsApply = true, FieldManager = manager };
+        var result = await store.UpdateAsync(info, ns, name, subresource, current =>
+        {
+            var live = current is null ? null : KubeJson.ToNode(current, current.GetType()) as JsonObject;
+            var outcome = ServerSideApply.Apply(live, (JsonObject)applied.DeepClone(), definition, manager, force, DateTime.UtcNow, subresource);
+            if (!outcome.Succeeded)
+            {
+                return ApiError.FromStatus(outcome.ToStatus()!);
+            }
+
+            return Decode(JsonSerializer.SerializeToUtf8Bytes(outcome.Object, KubeJson.NodeOptions), info, info.ClrType, context);
+        }, options, context.RequestAborted);
+        await WriteWriteResultAsync(context, info, result);
+    }
 
     /// <summary>The patch engine of a PATCH request's media type; null when the type is not one the resource takes.</summary>
     internal static Func<JsonNode?, PatchResult>? PatchFunction(string? contentType, byte[] body, string group, string version, string kind)

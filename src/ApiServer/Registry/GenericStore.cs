@@ -17,6 +17,9 @@ internal sealed record WriteOptions
     public bool DryRun { get; init; }
 
     public string? FieldManager { get; init; }
+
+    /// <summary>Server-side apply: the engine has already written managedFields, and a missing object is created.</summary>
+    public bool IsApply { get; init; }
 }
 
 /// <summary>A list page as the cache or storage produced it, before filtering into the wire shape.</summary>
@@ -262,7 +265,11 @@ internal sealed class GenericStore(StorageCache cache, IStrategyCatalog strategi
         meta.DeletionTimestamp = null;
         meta.DeletionGracePeriodSeconds = null;
         meta.Generation = info.TracksGeneration ? 1 : null;
-        meta.ManagedFields = null;
+        if (!options.IsApply)
+        {
+            meta.ManagedFields = null;
+        }
+
         if (string.IsNullOrEmpty(meta.Name) && !string.IsNullOrEmpty(meta.GenerateName))
         {
             meta.Name = meta.GenerateName + RandomSuffix();
@@ -279,7 +286,8 @@ internal sealed class GenericStore(StorageCache cache, IStrategyCatalog strategi
         }
 
         ObjectCodec.SetTypeMeta(obj, storageInfo);
-        var key = KindCatalog.Key(info, meta.NamespaceProperty, meta.Name!);
+        obj = ManagedFields.Track(storageInfo, null, obj, options, null, now);
+        var key = KindCatalog.Key(info, obj.Metadata.NamespaceProperty, obj.Metadata.Name!);
         if (options.DryRun)
         {
             var existing = ResourceCache.Get(cache.Snapshot(info).Items, key);
@@ -369,13 +377,13 @@ internal sealed class GenericStore(StorageCache cache, IStrategyCatalog strategi
 
             if (current is null)
             {
-                if (!strategy.AllowCreateOnUpdate || subresource is not null)
+                if ((!strategy.AllowCreateOnUpdate && !options.IsApply) || subresource is not null)
                 {
                     return NotFound(info, name);
                 }
 
                 obj.Metadata.ResourceVersion = null;
-                var created = await CreateAsync(info, ns, Conversion.FromStorage(info, obj), options, ct);
+                var created = await CreateAsync(info, ns, obj, options, ct);
                 if (!created.IsOk && created.Error!.Reason == "AlreadyExists" && attempt < MaxConflictRetries)
                 {
                     continue;
@@ -419,6 +427,7 @@ internal sealed class GenericStore(StorageCache cache, IStrategyCatalog strategi
             }
 
             ObjectCodec.SetTypeMeta(obj, storageInfo);
+            obj = ManagedFields.Track(storageInfo, old, obj, options, subresource, time.GetUtcNow().UtcDateTime);
             obj.Metadata.ResourceVersion = current.Metadata.ResourceVersion;
             var bytes = ObjectCodec.Encode(obj);
             if (bytes.AsSpan().SequenceEqual(current.Json))
