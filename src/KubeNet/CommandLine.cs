@@ -115,7 +115,17 @@ internal static class CommandLine
             e.Cancel = true;
             stop.Cancel();
         };
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            // ProcessExit also runs after this method has returned and disposed `stop`.
+            try
+            {
+                stop.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        };
 
         await using var server = await KubeApiServer.StartAsync(options, loggerFactory, stop.Token);
         Console.WriteLine($"export KUBECONFIG={server.KubeconfigPath}");
@@ -124,9 +134,11 @@ internal static class CommandLine
             Console.WriteLine("note: no node runs yet (kubelet and simulated nodes are not built); pods stay Pending");
         }
 
+        // SIGTERM reaches the host's console lifetime, which stops the web application without cancelling `stop`:
+        // waiting for the application's own shutdown lets the process exit then too.
         try
         {
-            await Task.Delay(Timeout.Infinite, stop.Token);
+            await server.WaitForShutdownAsync(stop.Token);
         }
         catch (OperationCanceledException)
         {
