@@ -66,6 +66,18 @@ public static class KubeJson
             return;
         }
 
+        // The client's V1Status carries a HasObject helper that is no field of metav1.Status.
+        if (info.Type == typeof(V1Status))
+        {
+            for (var i = info.Properties.Count - 1; i >= 0; i--)
+            {
+                if (info.Properties[i].Name == "hasObject")
+                {
+                    info.Properties.RemoveAt(i);
+                }
+            }
+        }
+
         foreach (var property in info.Properties)
         {
             if (property.AttributeProvider is System.Reflection.PropertyInfo pi && MicroTimeProperties.Contains((info.Type, pi.Name)))
