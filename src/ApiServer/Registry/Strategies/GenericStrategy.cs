@@ -16,7 +16,14 @@ internal class GenericStrategy(ResourceInfo info) : IStrategy
 
     public virtual bool AllowCreateOnUpdate => false;
 
-    public virtual bool ReturnsDeletedObject => false;
+    // The resources whose registry sets ReturnDeletedObject upstream: DELETE answers with the object, not a Status.
+    private static readonly HashSet<string> DeletedObjectResources =
+    [
+        "pods", "podtemplates", "services", "serviceaccounts", "resourcequotas", "persistentvolumes", "persistentvolumeclaims",
+        "storageclasses", "csidrivers", "csinodes", "volumeattachments",
+    ];
+
+    public virtual bool ReturnsDeletedObject => DeletedObjectResources.Contains(Info.Resource);
 
     public virtual IReadOnlyList<string> ValidateName(string name, bool prefix) => NameValidation.NameIsDnsSubdomain(name, prefix);
 

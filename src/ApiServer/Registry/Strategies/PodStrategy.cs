@@ -8,7 +8,6 @@ namespace KubeNet.ApiServer.Registry.Strategies;
 /// <summary>pkg/registry/core/pod/strategy.go with the defaults of pkg/apis/core/v1/defaults.go.</summary>
 internal sealed class PodStrategy(ResourceInfo info) : Strategy<V1Pod>(info)
 {
-    public override bool ReturnsDeletedObject => true;
 
     protected override void PrepareForCreate(V1Pod obj)
     {

@@ -9,7 +9,6 @@ namespace KubeNet.ApiServer.Registry.Strategies;
 /// <summary>pkg/registry/core/service: DNS-1035 names, defaults, and a cluster IP from 10.96.0.0/12.</summary>
 internal sealed class ServiceStrategy(ResourceInfo info) : Strategy<V1Service>(info)
 {
-    public override bool ReturnsDeletedObject => true;
 
     public override IReadOnlyList<string> ValidateName(string name, bool prefix) => NameValidation.NameIsDns1035Label(name, prefix);
 
