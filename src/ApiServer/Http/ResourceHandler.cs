@@ -62,6 +62,12 @@ internal sealed partial class ResourceHandler(GenericStore store, ApiServerOptio
 
         if (info.Virtual)
         {
+            if (info.Resource == "bindings" && info.Group.Length == 0 && request.Namespace is not null)
+            {
+                await BindAsync(context, request.Namespace, null);
+                return;
+            }
+
             await VirtualResources.CreateAsync(context, info, request, options);
             return;
         }

@@ -42,6 +42,9 @@ internal sealed partial class ResourceHandler
             case ("finalize", "PUT"):
                 await FinalizeAsync(context, info, name);
                 return;
+            case ("binding", "POST"):
+                await BindAsync(context, ns!, name);
+                return;
             default:
                 await Wire.WriteStatusAsync(context, sub.Verbs.Count > 0 && method is "GET" or "PUT" or "PATCH" or "POST" or "DELETE"
                     ? ApiError.MethodNotSupported(info.Group, info.Resource + "/" + sub.Name, method.ToLowerInvariant())
@@ -195,6 +198,97 @@ internal sealed partial class ResourceHandler
         }
 
         await Wire.WriteObjectAsync(context, 200, ScaleOf(result.Value!.Object.Object));
+    }
+
+    /// <summary>
+    /// pods/{name}/binding and the bindings resource: assigns a pod to a node once, as the scheduler does, and records
+    /// PodScheduled=True. A pod that already has a node answers 409.
+    /// </summary>
+    internal async Task BindAsync(HttpContext context, string ns, string? podName)
+    {
+        var podsInfo = KindCatalog.Find("", "v1", "pods")!;
+        var body = await Wire.ReadBodyAsync(context.Request, options.MaxRequestBodyBytes, context.RequestAborted);
+        if (body is null)
+        {
+            await Wire.WriteStatusAsync(context, ApiError.RequestEntityTooLarge(options.MaxRequestBodyBytes));
+            return;
+        }
+
+        var json = BodyAsJson(body, context.Request.ContentType);
+        V1Binding? binding = null;
+        if (json.IsOk)
+        {
+            try
+            {
+                binding = KubeJson.Deserialize<V1Binding>(json.Value!);
+            }
+            catch (System.Text.Json.JsonException)
+            {
+            }
+        }
+
+        var name = podName ?? binding?.Metadata?.Name;
+        if (binding?.Target is null || string.IsNullOrEmpty(name) || (podName is not null && binding.Metadata?.Name is { Length: > 0 } n && n != podName))
+        {
+            await Wire.WriteStatusAsync(context, json.Error ?? ApiError.BadRequest("a Binding needs metadata.name matching the pod and a target node"));
+            return;
+        }
+
+        if (binding.Target.Kind is { Length: > 0 } kind && kind != "Node")
+        {
+            await Wire.WriteStatusAsync(context, ApiError.Invalid("", "Binding", name, [FieldError.NotSupported("target.kind", kind, ["Node", "<empty>"])]));
+            return;
+        }
+
+        var result = await store.UpdateAsync(podsInfo, ns, name, "binding", current =>
+        {
+            if (current is not V1Pod pod)
+            {
+                return ApiError.NotFound("", "pods", name);
+            }
+
+            if (pod.Metadata.DeletionTimestamp is not null)
+            {
+                return ApiError.Conflict("", "pods", name, $"pod {name} is being deleted, cannot be assigned to a host");
+            }
+
+            if (!string.IsNullOrEmpty(pod.Spec?.NodeName))
+            {
+                return ApiError.Conflict("", "pods", name, $"pod {name} is already assigned to node \"{pod.Spec.NodeName}\"");
+            }
+
+            if (binding.Metadata?.Uid is { Length: > 0 } uid && uid != pod.Metadata.Uid)
+            {
+                return ApiError.Conflict("", "pods", name, $"Precondition failed: UID in precondition: {uid}, UID in object meta: {pod.Metadata.Uid}");
+            }
+
+            pod.Spec!.NodeName = binding.Target.Name;
+            var status = pod.Status ??= new V1PodStatus();
+            var conditions = status.Conditions ??= [];
+            var scheduled = conditions.FirstOrDefault(c => c.Type == "PodScheduled");
+            if (scheduled is null)
+            {
+                conditions.Add(scheduled = new V1PodCondition { Type = "PodScheduled" });
+            }
+
+            scheduled.Status = "True";
+            scheduled.Reason = null;
+            scheduled.Message = null;
+            scheduled.LastTransitionTime = KubeJson.Now();
+            foreach (var (k, v) in binding.Metadata?.Annotations ?? new Dictionary<string, string>())
+            {
+                (pod.Metadata.Annotations ??= new Dictionary<string, string>())[k] = v;
+            }
+
+            return Outcome<IKubernetesObject<V1ObjectMeta>>.Ok(pod);
+        }, ReadWriteOptions(context.Request), context.RequestAborted);
+        if (!result.IsOk)
+        {
+            await Wire.WriteStatusAsync(context, result.Error!);
+            return;
+        }
+
+        await Wire.WriteObjectAsync(context, 201, Wire.Success(null) with { Code = 201 });
     }
 
     /// <summary>namespaces/{name}/finalize: replaces spec.finalizers; the store removes a terminating namespace with none left.</summary>

@@ -493,7 +493,8 @@ internal sealed class GenericStore(StorageCache cache, IStrategyCatalog strategi
             return;
         }
 
-        if (info.HasStatus)
+        // A binding writes spec.nodeName and the PodScheduled condition together.
+        if (info.HasStatus && subresource != "binding")
         {
             ObjectCodec.SetStatus(obj, ObjectCodec.GetStatus(old));
         }
