@@ -1,3 +1,4 @@
+using KubeNet.ApiMachinery.Validation;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -188,7 +189,7 @@ internal static class JsonValues
             default:
                 if (IsString(node))
                 {
-                    return GoQuote(node.GetValue<string>());
+                    return GoText.Quote(node.GetValue<string>());
                 }
                 if (IsNumber(node) && !TryInt(node, out _))
                 {
@@ -196,33 +197,6 @@ internal static class JsonValues
                 }
                 return node.ToJsonString();
         }
-    }
-
-    private static string GoQuote(string s)
-    {
-        var sb = new StringBuilder(s.Length + 2).Append('"');
-        foreach (var c in s)
-        {
-            switch (c)
-            {
-                case '"': sb.Append("\\\""); break;
-                case '\\': sb.Append("\\\\"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\r': sb.Append("\\r"); break;
-                case '\t': sb.Append("\\t"); break;
-                default:
-                    if (c < 0x20 || c == 0x7f)
-                    {
-                        sb.Append("\\x").Append(((int)c).ToString("x2", CultureInfo.InvariantCulture));
-                    }
-                    else
-                    {
-                        sb.Append(c);
-                    }
-                    break;
-            }
-        }
-        return sb.Append('"').ToString();
     }
 
     // JSON as Go's encoding/json writes it: compact, object keys sorted, <, > and & escaped.

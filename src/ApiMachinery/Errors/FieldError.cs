@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using KubeNet.ApiMachinery.Validation;
 
 namespace KubeNet.ApiMachinery.Errors;
 
@@ -32,7 +33,7 @@ public sealed record FieldError(FieldErrorType Type, string Field, object? BadVa
         => new(FieldErrorType.TooLong, field, value, string.Create(CultureInfo.InvariantCulture, $"must have at most {max} bytes"), HasValue: false);
 
     public static FieldError NotSupported(string field, object? value, IEnumerable<string> supported)
-        => new(FieldErrorType.NotSupported, field, value, "supported values: " + string.Join(", ", supported.Select(Quote)));
+        => new(FieldErrorType.NotSupported, field, value, "supported values: " + string.Join(", ", supported.Select(GoText.Quote)));
 
     public string Reason => Type switch
     {
@@ -82,28 +83,10 @@ public sealed record FieldError(FieldErrorType Type, string Field, object? BadVa
 
     public override string ToString() => Field.Length == 0 ? Body : Field + ": " + Body;
 
-    internal static string Quote(string s)
-    {
-        var sb = new StringBuilder(s.Length + 2).Append('"');
-        foreach (var c in s)
-        {
-            switch (c)
-            {
-                case '"': sb.Append("\\\""); break;
-                case '\\': sb.Append("\\\\"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\t': sb.Append("\\t"); break;
-                default: sb.Append(c); break;
-            }
-        }
-
-        return sb.Append('"').ToString();
-    }
-
     private static string FormatValue(object? value) => value switch
     {
         null => "null",
-        string s => Quote(s),
+        string s => GoText.Quote(s),
         bool b => b ? "true" : "false",
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? "null",

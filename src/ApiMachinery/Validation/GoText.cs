@@ -4,7 +4,7 @@ namespace KubeNet.ApiMachinery.Validation;
 
 // Upstream error texts are built with Go's fmt verbs; clients and tests compare them byte for byte,
 // so the few verbs we need are reproduced here.
-internal static class GoText
+public static class GoText
 {
     // Go's %q (strconv.Quote) for the strings that reach our messages.
     public static string Quote(string value)

@@ -1,3 +1,4 @@
+using KubeNet.ApiMachinery.Validation;
 using System.Globalization;
 using System.Text.RegularExpressions;
 
@@ -51,7 +52,7 @@ internal static partial class CronSchedule
             if (spec.StartsWith(every, StringComparison.Ordinal))
             {
                 var duration = spec[every.Length..];
-                return GoDuration().IsMatch(duration) ? null : $"failed to parse duration {spec}: time: invalid duration {GoValue.Quote(duration)}";
+                return GoDuration().IsMatch(duration) ? null : $"failed to parse duration {spec}: time: invalid duration {GoText.Quote(duration)}";
             }
 
             return $"unrecognized descriptor: {spec}";
@@ -172,12 +173,12 @@ internal static partial class CronSchedule
         value = 0;
         if (!GoInt().IsMatch(expr))
         {
-            return $"failed to parse int from {expr}: strconv.Atoi: parsing {GoValue.Quote(expr)}: invalid syntax";
+            return $"failed to parse int from {expr}: strconv.Atoi: parsing {GoText.Quote(expr)}: invalid syntax";
         }
 
         if (!long.TryParse(expr, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number))
         {
-            return $"failed to parse int from {expr}: strconv.Atoi: parsing {GoValue.Quote(expr)}: value out of range";
+            return $"failed to parse int from {expr}: strconv.Atoi: parsing {GoText.Quote(expr)}: value out of range";
         }
 
         if (number < 0)

@@ -1,3 +1,4 @@
+using KubeNet.ApiMachinery.Validation;
 using k8s.Models;
 using KubeNet.ApiMachinery.Errors;
 using KubeNet.ApiMachinery.Kinds;
@@ -88,7 +89,7 @@ internal sealed class DaemonSetStrategy(ResourceInfo info) : Strategy<V1DaemonSe
 
                 break;
             default:
-                var repr = new GoValue($"apps.DaemonSetUpdateStrategy{{Type:{GoValue.Quote(strategy?.Type ?? string.Empty)}, RollingUpdate:(*apps.RollingUpdateDaemonSet)(nil)}}");
+                var repr = new GoValue($"apps.DaemonSetUpdateStrategy{{Type:{GoText.Quote(strategy?.Type ?? string.Empty)}, RollingUpdate:(*apps.RollingUpdateDaemonSet)(nil)}}");
                 errors.Add(FieldError.NotSupported(path, repr, ["RollingUpdate", "OnDelete"]));
                 break;
         }

@@ -1,3 +1,4 @@
+using KubeNet.ApiMachinery.Validation;
 using k8s.Models;
 using KubeNet.ApiMachinery.Errors;
 using KubeNet.ApiMachinery.Kinds;
@@ -82,7 +83,7 @@ internal sealed class DeploymentStrategy(ResourceInfo info) : Strategy<V1Deploym
                 CommonValidation.NotMoreThan100Percent(rolling.MaxUnavailable, path + ".maxUnavailable", errors);
                 break;
             default:
-                var repr = new GoValue($"apps.DeploymentStrategy{{Type:{GoValue.Quote(strategy?.Type ?? string.Empty)}, RollingUpdate:(*apps.RollingUpdateDeployment)(nil)}}");
+                var repr = new GoValue($"apps.DeploymentStrategy{{Type:{GoText.Quote(strategy?.Type ?? string.Empty)}, RollingUpdate:(*apps.RollingUpdateDeployment)(nil)}}");
                 errors.Add(FieldError.NotSupported("spec.strategy", repr, ["Recreate", "RollingUpdate"]));
                 break;
         }

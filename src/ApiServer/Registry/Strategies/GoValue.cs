@@ -1,3 +1,4 @@
+using KubeNet.ApiMachinery.Validation;
 using System.Globalization;
 using System.Text;
 using k8s.Models;
@@ -31,7 +32,7 @@ internal sealed record GoValue(string Text)
         {
             sb.Append("[]v1.LabelSelectorRequirement{");
             sb.AppendJoin(", ", selector.MatchExpressions.Select(e =>
-                $"v1.LabelSelectorRequirement{{Key:{Quote(e.Key ?? "")}, Operator:{Quote(e.OperatorProperty ?? "")}, Values:{StringSlice(e.Values)}}}"));
+                $"v1.LabelSelectorRequirement{{Key:{GoText.Quote(e.Key ?? "")}, Operator:{GoText.Quote(e.OperatorProperty ?? "")}, Values:{StringSlice(e.Values)}}}"));
             sb.Append('}');
         }
 
@@ -42,7 +43,7 @@ internal sealed record GoValue(string Text)
     public static GoValue IntOrString(IntOrString? value) => new(value?.Value ?? "0");
 
     public static string StringSlice(IList<string>? values) =>
-        values is null ? "[]string(nil)" : "[]string{" + string.Join(", ", values.Select(Quote)) + "}";
+        values is null ? "[]string(nil)" : "[]string{" + string.Join(", ", values.Select(GoText.Quote)) + "}";
 
     private static string FormatStringMap(IDictionary<string, string>? map)
     {
@@ -52,37 +53,8 @@ internal sealed record GoValue(string Text)
         }
 
         // fmt sorts map keys.
-        var pairs = map.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => Quote(p.Key) + ":" + Quote(p.Value));
+        var pairs = map.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => GoText.Quote(p.Key) + ":" + GoText.Quote(p.Value));
         return "map[string]string{" + string.Join(", ", pairs) + "}";
     }
 
-    /// <summary>Go's %q for the strings that reach these messages.</summary>
-    public static string Quote(string s)
-    {
-        var sb = new StringBuilder(s.Length + 2).Append('"');
-        foreach (var c in s)
-        {
-            switch (c)
-            {
-                case '"': sb.Append("\\\""); break;
-                case '\\': sb.Append("\\\\"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\r': sb.Append("\\r"); break;
-                case '\t': sb.Append("\\t"); break;
-                default:
-                    if (c < 0x20 || c == 0x7f)
-                    {
-                        sb.Append("\\x").Append(((int)c).ToString("x2", CultureInfo.InvariantCulture));
-                    }
-                    else
-                    {
-                        sb.Append(c);
-                    }
-
-                    break;
-            }
-        }
-
-        return sb.Append('"').ToString();
-    }
 }

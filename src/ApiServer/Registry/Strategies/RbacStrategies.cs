@@ -171,7 +171,7 @@ internal sealed class RoleBindingStrategy(ResourceInfo info) : GenericStrategy(i
         var roleRef = Parts(obj).Ref ?? new V1RoleRef();
         if (!CommonValidation.JsonEqual(roleRef, Parts(old).Ref))
         {
-            var value = new GoValue($"rbac.RoleRef{{APIGroup:{GoValue.Quote(roleRef.ApiGroup ?? string.Empty)}, Kind:{GoValue.Quote(roleRef.Kind ?? string.Empty)}, Name:{GoValue.Quote(roleRef.Name ?? string.Empty)}}}");
+            var value = new GoValue($"rbac.RoleRef{{APIGroup:{GoText.Quote(roleRef.ApiGroup ?? string.Empty)}, Kind:{GoText.Quote(roleRef.Kind ?? string.Empty)}, Name:{GoText.Quote(roleRef.Name ?? string.Empty)}}}");
             errors.Add(FieldError.Invalid("roleRef", value, "cannot change roleRef"));
         }
     }

@@ -101,7 +101,7 @@ internal sealed class StatefulSetStrategy(ResourceInfo info) : Strategy<V1Statef
 
                 break;
             default:
-                var repr = new GoValue($"apps.StatefulSetUpdateStrategy{{Type:{GoValue.Quote(strategy.Type)}, RollingUpdate:(*apps.RollingUpdateStatefulSetStrategy)(nil)}}");
+                var repr = new GoValue($"apps.StatefulSetUpdateStrategy{{Type:{GoText.Quote(strategy.Type)}, RollingUpdate:(*apps.RollingUpdateStatefulSetStrategy)(nil)}}");
                 errors.Add(FieldError.Invalid("spec.updateStrategy", repr, "must be 'RollingUpdate' or 'OnDelete'"));
                 break;
         }
