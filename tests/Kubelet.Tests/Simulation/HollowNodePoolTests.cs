@@ -147,6 +147,27 @@ public sealed class HollowNodePoolTests(ApiServerFixture fixture, ITestOutputHel
     }
 
     [Fact]
+    public async Task A_restarted_pool_takes_over_its_nodes_and_ignores_pods_of_other_nodes()
+    {
+        await using (await StartAsync("again-"))
+        {
+        }
+
+        await using var pool = await StartAsync("again-");
+        var node = await Client.CoreV1.ReadNodeAsync("again-0");
+        Assert.Equal("True", ReadyCondition(node).Status);
+
+        await Client.CoreV1.CreateNamespacedPodAsync(Pod("elsewhere", "not-ours", restartPolicy: null), "default");
+        await Client.CoreV1.CreateNamespacedPodAsync(Pod("here", "again-0", restartPolicy: null), "default");
+        await WaitForPhaseAsync("here", "Running");
+        Assert.Equal("Pending", (await Client.CoreV1.ReadNamespacedPodAsync("elsewhere", "default")).Status.Phase);
+
+        await Client.CoreV1.DeleteNamespacedPodAsync("here", "default");
+        await Client.CoreV1.DeleteNamespacedPodAsync("elsewhere", "default", new V1DeleteOptions { GracePeriodSeconds = 0 });
+        await WaitForGoneAsync("here");
+    }
+
+    [Fact]
     public async Task Two_hundred_nodes_register_quickly()
     {
         var started = DateTime.UtcNow;
