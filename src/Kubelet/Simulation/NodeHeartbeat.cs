@@ -41,7 +41,18 @@ internal sealed class NodeHeartbeat(IKubernetes client, IReadOnlyList<HollowNode
                     await Task.Delay(wait, ct);
                 }
 
-                await Parallel.ForEachAsync(batches[i], parallel, async (node, token) => await BeatAsync(node, token));
+                await Parallel.ForEachAsync(batches[i], parallel, async (node, token) =>
+                {
+                    // One node's trouble (a timeout, a failed re-registration) never stops the others' heartbeats.
+                    try
+                    {
+                        await BeatAsync(node, token);
+                    }
+                    catch (Exception e) when (!token.IsCancellationRequested)
+                    {
+                        logger.LeaseFailed(node.Name, e.Message);
+                    }
+                });
             }
 
             var rest = interval - Stopwatch.GetElapsedTime(roundStart);

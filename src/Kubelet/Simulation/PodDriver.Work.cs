@@ -19,7 +19,7 @@ internal sealed partial class PodDriver
                 {
                     await ProcessAsync(work, ct);
                 }
-                catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or KubernetesException)
+                catch (Exception e) when (!ct.IsCancellationRequested)
                 {
                     logger.PodFailed(work.Pod.Namespace(), work.Pod.Name(), work.Stage.ToString(), e.Message);
 

@@ -108,7 +108,7 @@ internal sealed partial class PodDriver : IDisposable
                 logger.WatchExpired(resourceVersion);
                 resourceVersion = null;
             }
-            catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or KubernetesException)
+            catch (Exception e) when (!ct.IsCancellationRequested)
             {
                 logger.WatchFailed(e.Message);
                 await Task.Delay(TimeSpan.FromSeconds(1), ct);
