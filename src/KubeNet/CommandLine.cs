@@ -1,4 +1,6 @@
+using k8s;
 using KubeNet.ApiServer;
+using KubeNet.Kubelet.Simulation;
 using Microsoft.Extensions.Logging;
 
 namespace KubeNet;
@@ -93,6 +95,28 @@ internal static class CommandLine
         return flags;
     }
 
+    /// <summary>--hollow-nodes N: simulated nodes that register, heartbeat and run the pods bound to them, in this process.</summary>
+    private static async Task<HollowNodePool?> StartHollowNodesAsync(Dictionary<string, string> flags, KubeApiServer server, ILoggerFactory loggerFactory)
+    {
+        var count = int.Parse(flags.GetValueOrDefault("hollow-nodes", "0"), System.Globalization.CultureInfo.InvariantCulture);
+        if (count <= 0)
+        {
+            return null;
+        }
+
+        var options = new HollowNodeOptions { Count = count };
+        if (count > 256)
+        {
+            // One /24 per node: a wide range for large simulated clusters.
+            options.PodCidrBase = "10.128.0.0/9";
+        }
+
+        var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(server.KubeconfigPath));
+        var pool = await HollowNodePool.StartAsync(client, options, loggerFactory.CreateLogger("KubeNet.HollowNodes"), CancellationToken.None);
+        Console.WriteLine($"{count} simulated node(s) ready");
+        return pool;
+    }
+
     private static async Task<int> ServeAsync(string verb, Dictionary<string, string> flags)
     {
         var options = new ApiServerOptions
@@ -123,9 +147,10 @@ internal static class CommandLine
 
         await using var _ = server;
         Console.WriteLine($"export KUBECONFIG={server.KubeconfigPath}");
+        await using var nodes = verb == "server" ? await StartHollowNodesAsync(flags, server, loggerFactory) : null;
         if (verb == "server" && flags.GetValueOrDefault("runtime", "auto") != "none")
         {
-            Console.WriteLine("note: no node runs yet (kubelet and simulated nodes are not built); pods stay Pending");
+            Console.WriteLine("note: the kubelet is not built yet: no local node runs (simulated nodes come from --hollow-nodes N)");
         }
 
         await server.WaitForShutdownAsync(CancellationToken.None);

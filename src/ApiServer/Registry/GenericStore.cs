@@ -443,9 +443,11 @@ internal sealed class GenericStore(StorageCache cache, IStrategyCatalog strategi
 
             obj.Metadata.ResourceVersion = null;
             WriteResult result;
-            if (obj.Metadata.DeletionTimestamp is not null && (obj.Metadata.Finalizers is null || obj.Metadata.Finalizers.Count == 0) && !strategy.IsGracefulDelete(obj, new V1DeleteOptions(), out _))
+            if (obj.Metadata.DeletionTimestamp is not null && (obj.Metadata.Finalizers is null || obj.Metadata.Finalizers.Count == 0)
+                && (old.Metadata.DeletionGracePeriodSeconds ?? 0) == 0 && !strategy.IsGracefulDelete(obj, new V1DeleteOptions(), out _))
             {
-                // The last finalizer is gone from an object being deleted: it goes away now.
+                // The last finalizer is gone from an object being deleted without a grace period (rest.ShouldDeleteDuringUpdate):
+                // it goes away now. A graceful delete waits for its owner's (the kubelet's) final DELETE.
                 result = await cache.Store.DeleteAsync(key, current.ModRevision, ct);
             }
             else
