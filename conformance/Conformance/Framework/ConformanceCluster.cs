@@ -74,7 +74,10 @@ public sealed class ConformanceCluster : IAsyncLifetime
     }
 
     /// <summary>Runs stock kubectl against the cluster; a missing kubectl fails the scenario with what to install.</summary>
-    public async Task<(int ExitCode, string StdOut, string StdErr)> KubectlAsync(params string[] args)
+    public Task<(int ExitCode, string StdOut, string StdErr)> KubectlAsync(params string[] args) => KubectlInputAsync(null, args);
+
+    /// <summary>Runs kubectl with <paramref name="stdin"/> on its standard input (`-f -`), as e2e's RunKubectlOrDieInput.</summary>
+    public async Task<(int ExitCode, string StdOut, string StdErr)> KubectlInputAsync(string? stdin, params string[] args)
     {
         if (!File.Exists(Kubectl))
         {
@@ -85,6 +88,7 @@ public sealed class ConformanceCluster : IAsyncLifetime
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = stdin is not null,
             UseShellExecute = false,
         };
         foreach (var a in args)
@@ -101,6 +105,12 @@ public sealed class ConformanceCluster : IAsyncLifetime
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
+        if (stdin is not null)
+        {
+            await process.StandardInput.WriteAsync(stdin);
+            process.StandardInput.Close();
+        }
+
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await process.WaitForExitAsync(cts.Token);
         return (process.ExitCode, await stdout, await stderr);

@@ -133,14 +133,25 @@ internal sealed class SchemaCatalog
 
     private JsonObject Build(Type type, Queue<Type> pending)
     {
+        // OpenAPI v3 describes these two as oneOf without a type (their OpenAPIV3OneOfTypes upstream); kubectl explain
+        // prints a typeless reference by its name, so fields show as <IntOrString> and <map[string]Quantity>.
         if (type == typeof(IntOrString))
         {
-            return new JsonObject { ["type"] = "string", ["format"] = "int-or-string", ["description"] = "IntOrString is a type that can hold an int32 or a string." };
+            return new JsonObject
+            {
+                ["description"] = "IntOrString is a type that can hold an int32 or a string.  When used in JSON or YAML marshalling and unmarshalling, it produces or consumes the inner type.  This allows you to have, for example, a JSON field that can accept a name or number.",
+                ["format"] = "int-or-string",
+                ["oneOf"] = new JsonArray(new JsonObject { ["type"] = "integer" }, new JsonObject { ["type"] = "string" }),
+            };
         }
 
         if (type == typeof(ResourceQuantity))
         {
-            return new JsonObject { ["type"] = "string", ["description"] = "Quantity is a fixed-point representation of a number." };
+            return new JsonObject
+            {
+                ["description"] = "Quantity is a fixed-point representation of a number. It provides convenient marshaling/unmarshaling in JSON and YAML, in addition to String() and AsInt64() accessors.",
+                ["oneOf"] = new JsonArray(new JsonObject { ["type"] = "string" }, new JsonObject { ["type"] = "number" }),
+            };
         }
 
         var properties = new JsonObject();

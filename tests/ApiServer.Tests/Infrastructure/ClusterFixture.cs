@@ -78,6 +78,19 @@ public sealed class ClusterFixture : IAsyncLifetime
         return ProcessRunner.RunAsync(ClientPrograms.Kubectl, args, ClientEnvironment, stdin);
     }
 
+    /// <summary>Runs kubectl with extra environment variables on top of <see cref="ClientEnvironment"/> (EDITOR for edit).</summary>
+    public Task<ProcessResult> KubectlWithEnvironmentAsync(IReadOnlyDictionary<string, string?> extra, params string[] args)
+    {
+        ClientPrograms.RequireKubectl();
+        var environment = new Dictionary<string, string?>(ClientEnvironment);
+        foreach (var (key, value) in extra)
+        {
+            environment[key] = value;
+        }
+
+        return ProcessRunner.RunAsync(ClientPrograms.Kubectl, args, environment);
+    }
+
     /// <summary>Runs kubectl and fails the test, showing its output, unless it exits 0.</summary>
     public async Task<string> KubectlOkAsync(params string[] args)
     {
