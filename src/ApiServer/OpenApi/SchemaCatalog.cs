@@ -176,6 +176,12 @@ internal sealed class SchemaCatalog
         }
 
         schema["properties"] = properties;
+        var required = KubeNet.ApiMachinery.Protobuf.GoStructTags.RequiredFields(_names[type]).Where(properties.ContainsKey).ToArray();
+        if (required.Length > 0)
+        {
+            schema["required"] = new JsonArray(required.Select(r => (JsonNode?)JsonValue.Create(r)).ToArray());
+        }
+
         return schema;
     }
 
