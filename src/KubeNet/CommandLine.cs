@@ -1,6 +1,7 @@
 using k8s;
 using KubeNet.ApiServer;
 using KubeNet.Kubelet.Simulation;
+using KubeNet.Scheduler;
 using Microsoft.Extensions.Logging;
 
 namespace KubeNet;
@@ -148,6 +149,9 @@ internal static class CommandLine
         await using var _ = server;
         Console.WriteLine($"export KUBECONFIG={server.KubeconfigPath}");
         await using var nodes = verb == "server" ? await StartHollowNodesAsync(flags, server, loggerFactory) : null;
+        await using var scheduler = verb == "server"
+            ? KubeScheduler.Start(new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(server.KubeconfigPath)), loggerFactory.CreateLogger("KubeNet.Scheduler"))
+            : null;
         if (verb == "server" && flags.GetValueOrDefault("runtime", "auto") != "none")
         {
             Console.WriteLine("note: the kubelet is not built yet: no local node runs (simulated nodes come from --hollow-nodes N)");
