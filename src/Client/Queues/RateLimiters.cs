@@ -62,7 +62,7 @@ public sealed class BucketRateLimiter<TKey> : IRateLimiter<TKey>
     private readonly int _burst;
     private readonly TimeProvider _time;
     private double _tokens;
-    private long _last;
+    private DateTimeOffset _last;
 
     public BucketRateLimiter(double qps, int burst, TimeProvider? timeProvider = null)
     {
@@ -72,15 +72,15 @@ public sealed class BucketRateLimiter<TKey> : IRateLimiter<TKey>
         _burst = burst;
         _time = timeProvider ?? TimeProvider.System;
         _tokens = burst;
-        _last = _time.GetTimestamp();
+        _last = _time.GetUtcNow();
     }
 
     public TimeSpan When(TKey item)
     {
         lock (_lock)
         {
-            var now = _time.GetTimestamp();
-            _tokens = Math.Min(_burst, _tokens + (_time.GetElapsedTime(_last, now).TotalSeconds * _qps));
+            var now = _time.GetUtcNow();
+            _tokens = Math.Min(_burst, _tokens + (Math.Max(0, (now - _last).TotalSeconds) * _qps));
             _last = now;
 
             // Reserving a token may drive the bucket negative; the debt is the wait.
