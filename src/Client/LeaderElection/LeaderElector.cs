@@ -58,6 +58,10 @@ public sealed partial class LeaderElector
         {
             await RenewLoopAsync(cancellationToken);
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Cancellation is how callers step down; it ends the run, not with an error.
+        }
         finally
         {
             await leading.CancelAsync();
@@ -86,24 +90,23 @@ public sealed partial class LeaderElector
     private async Task<bool> AcquireAsync(CancellationToken cancellationToken)
     {
         LogAttemptingAcquire(_logger, _config.Identity, _config.LeaseNamespace, _config.LeaseName);
-        while (!cancellationToken.IsCancellationRequested)
+        try
         {
-            var acquired = await TryAcquireOrRenewAsync(cancellationToken);
-            ReportTransition();
-            if (acquired)
+            while (!cancellationToken.IsCancellationRequested)
             {
-                LogAcquired(_logger, _config.Identity, _config.LeaseNamespace, _config.LeaseName);
-                return true;
-            }
+                var acquired = await TryAcquireOrRenewAsync(cancellationToken);
+                ReportTransition();
+                if (acquired)
+                {
+                    LogAcquired(_logger, _config.Identity, _config.LeaseNamespace, _config.LeaseName);
+                    return true;
+                }
 
-            try
-            {
                 await Task.Delay(Jitter(_config.RetryPeriod), _time, cancellationToken);
             }
-            catch (OperationCanceledException)
-            {
-                return false;
-            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
         }
 
         return false;
