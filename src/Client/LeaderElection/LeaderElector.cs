@@ -245,25 +245,51 @@ public sealed partial class LeaderElector
             return;
         }
 
-        var now = _time.GetUtcNow();
-        lease.Spec = new V1LeaseSpec
-        {
-            HolderIdentity = null,
-            LeaseDurationSeconds = 1,
-            AcquireTime = now.UtcDateTime,
-            RenewTime = now.UtcDateTime,
-            LeaseTransitions = _observedRecord.LeaseTransitions,
-        };
         using var timeout = new CancellationTokenSource(_config.RenewDeadline);
-        try
+        for (var attempt = 0; attempt < 2; attempt++)
         {
-            lease = await _client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, _config.LeaseName, _config.LeaseNamespace, cancellationToken: timeout.Token);
-            Observe(lease, now);
-            LogReleased(_logger, _config.Identity, _config.LeaseNamespace, _config.LeaseName);
-        }
-        catch (Exception ex)
-        {
-            LogLeaseError(_logger, _config.LeaseNamespace, _config.LeaseName, ex);
+            var now = _time.GetUtcNow();
+            lease.Spec = new V1LeaseSpec
+            {
+                HolderIdentity = null,
+                LeaseDurationSeconds = 1,
+                AcquireTime = now.UtcDateTime,
+                RenewTime = now.UtcDateTime,
+                LeaseTransitions = _observedRecord?.LeaseTransitions,
+            };
+            try
+            {
+                lease = await _client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, _config.LeaseName, _config.LeaseNamespace, cancellationToken: timeout.Token);
+                Observe(lease, now);
+                LogReleased(_logger, _config.Identity, _config.LeaseNamespace, _config.LeaseName);
+                return;
+            }
+            catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.Conflict && attempt == 0)
+            {
+                // A renewal cut short by cancellation may still have landed and moved the resourceVersion: reread,
+                // and release only if this candidate still holds the lease.
+                try
+                {
+                    lease = await _client.CoordinationV1.ReadNamespacedLeaseAsync(_config.LeaseName, _config.LeaseNamespace, cancellationToken: timeout.Token);
+                }
+                catch (Exception readError)
+                {
+                    LogLeaseError(_logger, _config.LeaseNamespace, _config.LeaseName, readError);
+                    return;
+                }
+
+                if (lease.Spec?.HolderIdentity != _config.Identity)
+                {
+                    return;
+                }
+
+                _observedRecord = lease.Spec;
+            }
+            catch (Exception ex)
+            {
+                LogLeaseError(_logger, _config.LeaseNamespace, _config.LeaseName, ex);
+                return;
+            }
         }
     }
 
