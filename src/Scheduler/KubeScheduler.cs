@@ -370,7 +370,12 @@ public sealed partial class KubeScheduler : IAsyncDisposable
         var now = DateTime.UtcNow;
         var ev = new Corev1Event
         {
-            Metadata = new V1ObjectMeta { GenerateName = pod.Metadata.Name + ".", NamespaceProperty = pod.Metadata.NamespaceProperty },
+            // Named as client-go's recorder names events: the object's name and the time in hex nanoseconds.
+            Metadata = new V1ObjectMeta
+            {
+                Name = $"{pod.Metadata.Name}.{(now - DateTime.UnixEpoch).Ticks * 100:x}",
+                NamespaceProperty = pod.Metadata.NamespaceProperty,
+            },
             InvolvedObject = new V1ObjectReference
             {
                 Kind = "Pod",
