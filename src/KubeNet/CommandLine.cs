@@ -1,6 +1,8 @@
 using k8s;
 using KubeNet.ApiServer;
 using KubeNet.Kubelet.Simulation;
+using KubeNet.Client;
+using KubeNet.Controllers.Namespace;
 using KubeNet.Scheduler;
 using Microsoft.Extensions.Logging;
 
@@ -96,6 +98,27 @@ internal static class CommandLine
         return flags;
     }
 
+    /// <summary>The controllers that exist so far, talking to the API server over HTTPS like any other client.</summary>
+    private static async Task<ControllerSet> StartControllersAsync(KubeApiServer server, ILoggerFactory loggerFactory)
+    {
+        var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(server.KubeconfigPath));
+        var informers = new SharedInformerFactory(client, loggerFactory: loggerFactory);
+        var namespaces = new NamespaceController(informers, loggerFactory.CreateLogger("KubeNet.Controllers.Namespace"));
+        informers.Start();
+        await informers.WaitForCacheSyncAsync();
+        namespaces.Start();
+        return new ControllerSet(informers, namespaces);
+    }
+
+    private sealed class ControllerSet(SharedInformerFactory informers, NamespaceController namespaces) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await namespaces.DisposeAsync();
+            await informers.DisposeAsync();
+        }
+    }
+
     /// <summary>--hollow-nodes N: simulated nodes that register, heartbeat and run the pods bound to them, in this process.</summary>
     private static async Task<HollowNodePool?> StartHollowNodesAsync(Dictionary<string, string> flags, KubeApiServer server, ILoggerFactory loggerFactory)
     {
@@ -152,6 +175,7 @@ internal static class CommandLine
         await using var scheduler = verb == "server"
             ? KubeScheduler.Start(new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(server.KubeconfigPath)), loggerFactory.CreateLogger("KubeNet.Scheduler"))
             : null;
+        await using var controllers = verb == "server" ? await StartControllersAsync(server, loggerFactory) : null;
         if (verb == "server" && flags.GetValueOrDefault("runtime", "auto") != "none")
         {
             Console.WriteLine("note: the kubelet is not built yet: no local node runs (simulated nodes come from --hollow-nodes N)");
