@@ -86,6 +86,7 @@ public sealed partial class KubeApiServer : IAsyncDisposable
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();
             builder.Services.AddSingleton(loggerFactory);
+            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
             var bind = IPAddress.Parse(options.BindAddress);
             builder.WebHost.ConfigureKestrel(kestrel =>
             {
@@ -115,6 +116,10 @@ public sealed partial class KubeApiServer : IAsyncDisposable
                 new ResourceHandler(registry, options, watchHandler),
                 () => true);
             app.Run(router.HandleAsync);
+
+            // On SIGTERM the host stops Kestrel first, which waits for in-flight requests: end the watches then, or the
+            // long-running watch requests of in-process components would hold the shutdown until its timeout.
+            app.Lifetime.ApplicationStopping.Register(cache.CompleteAllWatchers);
             await app.StartAsync(cancellationToken);
 
             var address = app.Urls.FirstOrDefault() ?? $"https://{options.BindAddress}:{options.SecurePort}";
