@@ -213,23 +213,7 @@ internal sealed partial class ResourceHandler(GenericStore store, ApiServerOptio
             w.WriteStartObject();
             w.WriteString("kind", info.ListKind);
             w.WriteString("apiVersion", info.GroupVersion);
-            w.WriteStartObject("metadata");
-            if (rv is not null)
-            {
-                w.WriteString("resourceVersion", rv);
-            }
-
-            if (continueToken is not null)
-            {
-                w.WriteString("continue", continueToken);
-            }
-
-            if (remaining is long r)
-            {
-                w.WriteNumber("remainingItemCount", r);
-            }
-
-            w.WriteEndObject();
+            Wire.WriteListMeta(w, rv, continueToken, remaining);
             w.WritePropertyName("items");
             w.WriteStartArray();
             w.Flush();

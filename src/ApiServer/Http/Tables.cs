@@ -35,23 +35,7 @@ internal static class Tables
             w.WriteStartObject();
             w.WriteString("kind", "Table");
             w.WriteString("apiVersion", shape == ResponseShape.TableV1Beta1 ? "meta.k8s.io/v1beta1" : "meta.k8s.io/v1");
-            w.WriteStartObject("metadata");
-            if (resourceVersion is not null)
-            {
-                w.WriteString("resourceVersion", resourceVersion);
-            }
-
-            if (continueToken is not null)
-            {
-                w.WriteString("continue", continueToken);
-            }
-
-            if (remaining is long r)
-            {
-                w.WriteNumber("remainingItemCount", r);
-            }
-
-            w.WriteEndObject();
+            Wire.WriteListMeta(w, resourceVersion, continueToken, remaining);
             w.WriteStartArray("columnDefinitions");
             if (withColumns)
             {

@@ -167,6 +167,28 @@ internal static class Wire
         }
     }
 
+    /// <summary>The ListMeta of lists and Tables: resourceVersion, continue and remainingItemCount when present.</summary>
+    public static void WriteListMeta(System.Text.Json.Utf8JsonWriter w, string? resourceVersion, string? continueToken, long? remaining)
+    {
+        w.WriteStartObject("metadata");
+        if (resourceVersion is not null)
+        {
+            w.WriteString("resourceVersion", resourceVersion);
+        }
+
+        if (continueToken is not null)
+        {
+            w.WriteString("continue", continueToken);
+        }
+
+        if (remaining is long r)
+        {
+            w.WriteNumber("remainingItemCount", r);
+        }
+
+        w.WriteEndObject();
+    }
+
     public static readonly byte[] Comma = ","u8.ToArray();
 
     public static byte[] Utf8(string s) => Encoding.UTF8.GetBytes(s);
