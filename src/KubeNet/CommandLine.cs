@@ -2,7 +2,7 @@ using k8s;
 using KubeNet.ApiServer;
 using KubeNet.Kubelet.Simulation;
 using KubeNet.Client;
-using KubeNet.Controllers.Namespace;
+using KubeNet.Controllers;
 using KubeNet.Scheduler;
 using Microsoft.Extensions.Logging;
 
@@ -19,6 +19,9 @@ internal static class CommandLine
                       [--storage sqlite|etcd] [--etcd-servers URL[,URL]] [--runtime auto|docker|none]
                       [--runtime-endpoint unix://PATH] [--hollow-nodes N] [--node-name NAME]
           apiserver   the API server alone (same storage flags as server)
+          controller-manager
+                      the controllers alone, against any API server: --kubeconfig FILE [--leader-elect true|false]
+                      [--controllers *,foo,-bar]
           version     print the version
         """;
 
@@ -49,7 +52,9 @@ internal static class CommandLine
                 return 0;
             case "server" or "apiserver":
                 return await ServeAsync(verb, flags);
-            case "controller-manager" or "scheduler" or "kubelet" or "cri-docker":
+            case "controller-manager":
+                return await ControllerManagerAsync(flags);
+            case "scheduler" or "kubelet" or "cri-docker":
                 await Console.Error.WriteLineAsync($"kube-net {verb}: this component is not built yet");
                 return 2;
             default:
@@ -60,7 +65,7 @@ internal static class CommandLine
 
     private static readonly HashSet<string> Known =
     [
-        "data-dir", "bind", "secure-port", "storage", "etcd-servers", "runtime", "runtime-endpoint", "hollow-nodes", "node-name", "kubeconfig", "sync",
+        "data-dir", "bind", "secure-port", "storage", "etcd-servers", "runtime", "runtime-endpoint", "hollow-nodes", "node-name", "kubeconfig", "sync", "leader-elect", "controllers",
     ];
 
     private static Dictionary<string, string> ParseFlags(string[] args)
@@ -98,27 +103,6 @@ internal static class CommandLine
         return flags;
     }
 
-    /// <summary>The controllers that exist so far, talking to the API server over HTTPS like any other client.</summary>
-    private static async Task<ControllerSet> StartControllersAsync(KubeApiServer server, ILoggerFactory loggerFactory)
-    {
-        var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(server.KubeconfigPath));
-        var informers = new SharedInformerFactory(client, loggerFactory: loggerFactory);
-        var namespaces = new NamespaceController(informers, loggerFactory.CreateLogger("KubeNet.Controllers.Namespace"));
-        informers.Start();
-        await informers.WaitForCacheSyncAsync();
-        namespaces.Start();
-        return new ControllerSet(informers, namespaces);
-    }
-
-    private sealed class ControllerSet(SharedInformerFactory informers, NamespaceController namespaces) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            await namespaces.DisposeAsync();
-            await informers.DisposeAsync();
-        }
-    }
-
     /// <summary>--hollow-nodes N: simulated nodes that register, heartbeat and run the pods bound to them, in this process.</summary>
     private static async Task<HollowNodePool?> StartHollowNodesAsync(Dictionary<string, string> flags, KubeApiServer server, ILoggerFactory loggerFactory)
     {
@@ -141,6 +125,64 @@ internal static class CommandLine
         return pool;
     }
 
+    /// <summary>`kube-net controller-manager --kubeconfig F`: the controllers alone, campaigning for leadership.</summary>
+    private static async Task<int> ControllerManagerAsync(Dictionary<string, string> flags)
+    {
+        if (!flags.TryGetValue("kubeconfig", out var kubeconfig))
+        {
+            await Console.Error.WriteLineAsync("kube-net controller-manager: --kubeconfig FILE is required");
+            return 2;
+        }
+
+        ControllerManagerOptions options;
+        try
+        {
+            options = new ControllerManagerOptions
+            {
+                LeaderElect = bool.Parse(flags.GetValueOrDefault("leader-elect", "true")),
+                Controllers = flags.GetValueOrDefault("controllers", "*").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            };
+            options.Validate();
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException)
+        {
+            await Console.Error.WriteLineAsync($"kube-net controller-manager: {ex.Message}");
+            return 2;
+        }
+
+        using var loggerFactory = CreateLoggerFactory();
+        using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig));
+        using var stop = new CancellationTokenSource();
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c =>
+        {
+            c.Cancel = true;
+            stop.Cancel();
+        });
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Cancel();
+        };
+        await using (ControllerManager.Start(client, options, loggerFactory))
+        {
+            try
+            {
+                await Task.Delay(Timeout.Infinite, stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        return 0;
+    }
+
+    private static ILoggerFactory CreateLoggerFactory() => LoggerFactory.Create(b => b.AddSimpleConsole(o =>
+    {
+        o.SingleLine = true;
+        o.TimestampFormat = "HH:mm:ss.fff ";
+    }).SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft.AspNetCore", LogLevel.Warning));
+
     private static async Task<int> ServeAsync(string verb, Dictionary<string, string> flags)
     {
         var options = new ApiServerOptions
@@ -152,11 +194,7 @@ internal static class CommandLine
             SynchronousFull = flags.GetValueOrDefault("sync", "full") != "normal",
         };
 
-        using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss.fff ";
-        }).SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft.AspNetCore", LogLevel.Warning));
+        using var loggerFactory = CreateLoggerFactory();
         // The host's console lifetime turns SIGINT and SIGTERM into a graceful stop.
         KubeApiServer server;
         try
@@ -175,7 +213,9 @@ internal static class CommandLine
         await using var scheduler = verb == "server"
             ? KubeScheduler.Start(new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(server.KubeconfigPath)), loggerFactory.CreateLogger("KubeNet.Scheduler"))
             : null;
-        await using var controllers = verb == "server" ? await StartControllersAsync(server, loggerFactory) : null;
+        await using var controllers = verb == "server"
+            ? ControllerManager.Start(new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(server.KubeconfigPath)), new ControllerManagerOptions { LeaderElect = false }, loggerFactory)
+            : null;
         if (verb == "server" && flags.GetValueOrDefault("runtime", "auto") != "none")
         {
             Console.WriteLine("note: the kubelet is not built yet: no local node runs (simulated nodes come from --hollow-nodes N)");

@@ -13,7 +13,7 @@ namespace KubeNet.Controllers.Namespace;
 /// resource, through the API; once nothing is left its `kubernetes` finalizer is removed through namespaces/finalize,
 /// and the API server deletes it. Informer handlers only enqueue names; workers sync one namespace at a time.
 /// </summary>
-public sealed partial class NamespaceController : IAsyncDisposable
+public sealed partial class NamespaceController : IController
 {
     private const string Finalizer = "kubernetes";
     private static readonly TimeSpan Recheck = TimeSpan.FromSeconds(1);
@@ -49,7 +49,9 @@ public sealed partial class NamespaceController : IAsyncDisposable
         }));
     }
 
-    public void Start(int workers = 2)
+    public void Start() => Start(2);
+
+    public void Start(int workers)
     {
         for (var i = 0; i < workers; i++)
         {

@@ -1,0 +1,16 @@
+using KubeNet.Controllers.Namespace;
+
+namespace KubeNet.Controllers;
+
+/// <summary>
+/// Every controller the controller-manager knows, by the name kube-controller-manager's --controllers flag uses.
+/// Adding a controller is one line here.
+/// </summary>
+public static class ControllerCatalog
+{
+    public static readonly IReadOnlyDictionary<string, Func<ControllerContext, IController>> All =
+        new Dictionary<string, Func<ControllerContext, IController>>(StringComparer.Ordinal)
+        {
+            ["namespace"] = c => new NamespaceController(c.Informers, c.Logger("namespace")),
+        };
+}
