@@ -3,7 +3,7 @@ using KubeNet.ApiServer;
 using KubeNet.Kubelet.Simulation;
 using KubeNet.Client;
 using KubeNet.Controllers;
-using KubeNet.Scheduler;
+using KubeNet.Cluster;
 using Microsoft.Extensions.Logging;
 
 namespace KubeNet;
@@ -104,7 +104,7 @@ internal static class CommandLine
     }
 
     /// <summary>--hollow-nodes N: simulated nodes that register, heartbeat and run the pods bound to them, in this process.</summary>
-    private static async Task<HollowNodePool?> StartHollowNodesAsync(Dictionary<string, string> flags, KubeApiServer server, ILoggerFactory loggerFactory)
+    private static HollowNodeOptions? HollowNodes(Dictionary<string, string> flags)
     {
         var count = int.Parse(flags.GetValueOrDefault("hollow-nodes", "0"), System.Globalization.CultureInfo.InvariantCulture);
         if (count <= 0)
@@ -119,10 +119,7 @@ internal static class CommandLine
             options.PodCidrBase = "10.128.0.0/9";
         }
 
-        var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(server.KubeconfigPath));
-        var pool = await HollowNodePool.StartAsync(client, options, loggerFactory.CreateLogger("KubeNet.HollowNodes"), CancellationToken.None);
-        Console.WriteLine($"{count} simulated node(s) ready");
-        return pool;
+        return options;
     }
 
     /// <summary>`kube-net controller-manager --kubeconfig F`: the controllers alone, campaigning for leadership.</summary>
@@ -195,11 +192,20 @@ internal static class CommandLine
         };
 
         using var loggerFactory = CreateLoggerFactory();
+        var all = verb == "server";
+        var clusterOptions = new LocalClusterOptions
+        {
+            ApiServer = options,
+            HollowNodes = all ? HollowNodes(flags) : null,
+            Scheduler = all,
+            Controllers = all ? new ControllerManagerOptions { LeaderElect = false } : null,
+        };
+
         // The host's console lifetime turns SIGINT and SIGTERM into a graceful stop.
-        KubeApiServer server;
+        LocalCluster cluster;
         try
         {
-            server = await KubeApiServer.StartAsync(options, loggerFactory);
+            cluster = await LocalCluster.StartAsync(clusterOptions, loggerFactory);
         }
         catch (Exception ex) when (ex is InvalidOperationException or IOException or ArgumentException or NotSupportedException)
         {
@@ -207,21 +213,19 @@ internal static class CommandLine
             return 1;
         }
 
-        await using var _ = server;
-        Console.WriteLine($"export KUBECONFIG={server.KubeconfigPath}");
-        await using var nodes = verb == "server" ? await StartHollowNodesAsync(flags, server, loggerFactory) : null;
-        await using var scheduler = verb == "server"
-            ? KubeScheduler.Start(new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(server.KubeconfigPath)), loggerFactory.CreateLogger("KubeNet.Scheduler"))
-            : null;
-        await using var controllers = verb == "server"
-            ? ControllerManager.Start(new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(server.KubeconfigPath)), new ControllerManagerOptions { LeaderElect = false }, loggerFactory)
-            : null;
-        if (verb == "server" && flags.GetValueOrDefault("runtime", "auto") != "none")
+        await using var _ = cluster;
+        Console.WriteLine($"export KUBECONFIG={cluster.KubeconfigPath}");
+        if (clusterOptions.HollowNodes is { } hollow)
+        {
+            Console.WriteLine($"{hollow.Count} simulated node(s) ready");
+        }
+
+        if (all && flags.GetValueOrDefault("runtime", "auto") != "none")
         {
             Console.WriteLine("note: the kubelet is not built yet: no local node runs (simulated nodes come from --hollow-nodes N)");
         }
 
-        await server.WaitForShutdownAsync(CancellationToken.None);
+        await cluster.WaitForShutdownAsync(CancellationToken.None);
         return 0;
     }
 }
