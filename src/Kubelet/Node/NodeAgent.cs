@@ -39,6 +39,7 @@ internal sealed partial class NodeAgent(IKubernetes client, CriClient cri, Kubel
 
     public async Task RegisterAsync(CancellationToken ct)
     {
+        await PushPodCidrAsync(ct);
         await ProbeRuntimeAsync(ct);
         var desired = BuildNode(await StatusAsync(ct));
         for (var attempt = 0; ; attempt++)

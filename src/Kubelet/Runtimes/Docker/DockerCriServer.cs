@@ -79,7 +79,6 @@ public sealed partial class DockerCriServer : IAsyncDisposable
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(loggerFactory);
         builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = 16 * 1024 * 1024);
         builder.Services.AddSingleton<IDockerClient>(docker);
         builder.Services.AddSingleton(options);

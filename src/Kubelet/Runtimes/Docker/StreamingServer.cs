@@ -123,7 +123,13 @@ internal sealed partial class StreamingServer(IDockerClient docker, ILogger logg
                 {
                     if (session.Stdin)
                     {
-                        stream.CloseWrite();
+                        try
+                        {
+                            stream.CloseWrite();
+                        }
+                        catch (Exception e) when (e is IOException or ObjectDisposedException or NotSupportedException)
+                        {
+                        }
                     }
 
                     return Task.CompletedTask;
@@ -178,6 +184,11 @@ internal sealed partial class StreamingServer(IDockerClient docker, ILogger logg
             }
 
             await channels.WriteExitAsync(exitCode, null, session.Command, ct);
+
+            // Close gracefully and let the client answer: cancelling a receive aborts the socket, and an abort can
+            // drop the status frame still in flight through the proxies.
+            await channels.CloseAsync(ct);
+            await Task.WhenAny(input, Task.Delay(TimeSpan.FromSeconds(2), ct));
             await stop.CancelAsync();
             try
             {
