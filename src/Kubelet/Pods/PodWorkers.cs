@@ -118,9 +118,10 @@ internal sealed partial class PodWorkers(
                     return;
                 }
             }
-            catch (Exception e) when (e is RpcException or HttpOperationException or HttpRequestException or IOException && !ct.IsCancellationRequested)
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
-                LogSyncFailed(logger, worker.Pod.Metadata.NamespaceProperty, worker.Pod.Metadata.Name, e.Message);
+                // Whatever one sync hits, the worker lives on and tries again: a pod must never be orphaned.
+                LogSyncFailed(logger, worker.Pod.Metadata.NamespaceProperty, worker.Pod.Metadata.Name, e.ToString());
                 worker.Sync.RequeueAfter(TimeSpan.FromSeconds(2));
             }
         }

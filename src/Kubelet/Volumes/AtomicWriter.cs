@@ -4,8 +4,8 @@ namespace KubeNet.Kubelet.Volumes;
 
 /// <summary>
 /// Writes a set of files into a volume directory atomically, as upstream's AtomicWriter: the payload goes into a new
-/// timestamped directory, the ..data link swaps to it in one rename, and each top-level name links through ..data.
-/// A reader sees the old set or the new one, never a mix. Unchanged payloads write nothing.
+/// timestamped directory, then the ..data link moves to it, and each top-level name links through ..data.
+/// A reader following ..data sees one whole set. Unchanged payloads write nothing.
 /// </summary>
 internal static class AtomicWriter
 {
@@ -32,14 +32,13 @@ internal static class AtomicWriter
             File.SetUnixFileMode(path, (UnixFileMode)mode);
         }
 
-        var tmpLink = Path.Combine(directory, "..data_tmp");
-        if (File.Exists(tmpLink) || new FileInfo(tmpLink).LinkTarget is not null)
+        // The ..data link is replaced only once the new payload is complete; readers follow it to whole sets.
+        if (current is not null || File.Exists(dataLink))
         {
-            File.Delete(tmpLink);
+            File.Delete(dataLink);
         }
 
-        File.CreateSymbolicLink(tmpLink, stamp);
-        File.Move(tmpLink, dataLink, overwrite: true);
+        File.CreateSymbolicLink(dataLink, stamp);
 
         var top = payload.Keys.Select(k => k.Split('/')[0]).ToHashSet(StringComparer.Ordinal);
         foreach (var name in top)
