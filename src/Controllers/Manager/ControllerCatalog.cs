@@ -1,3 +1,4 @@
+using KubeNet.Controllers.Job;
 using KubeNet.Controllers.Namespace;
 
 namespace KubeNet.Controllers;
@@ -12,5 +13,7 @@ public static class ControllerCatalog
         new Dictionary<string, Func<ControllerContext, IController>>(StringComparer.Ordinal)
         {
             ["namespace"] = c => new NamespaceController(c.Informers, c.Logger("namespace")),
+            ["job"] = c => new JobController(c.Informers, c.Logger("job"), new JobControllerOptions { Workers = c.Options.Workers }),
+            ["ttl-after-finished"] = c => new TtlAfterFinishedController(c.Informers, c.Logger("ttl-after-finished"), c.Options.Workers),
         };
 }
