@@ -1,5 +1,7 @@
+using KubeNet.Controllers.CronJob;
 using KubeNet.Controllers.Job;
 using KubeNet.Controllers.Namespace;
+using KubeNet.Controllers.StatefulSet;
 
 namespace KubeNet.Controllers;
 
@@ -14,6 +16,8 @@ public static class ControllerCatalog
         {
             ["namespace"] = c => new NamespaceController(c.Informers, c.Logger("namespace")),
             ["job"] = c => new JobController(c.Informers, c.Logger("job"), new JobControllerOptions { Workers = c.Options.Workers }),
+            ["cronjob"] = c => new CronJobController(c.Informers, c.Logger("cronjob"), c.Options.Workers),
+            ["statefulset"] = c => new StatefulSetController(c.Informers, c.Logger("statefulset"), c.Options.Workers),
             ["ttl-after-finished"] = c => new TtlAfterFinishedController(c.Informers, c.Logger("ttl-after-finished"), c.Options.Workers),
         };
 }
