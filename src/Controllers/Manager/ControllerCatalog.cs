@@ -1,4 +1,5 @@
 using KubeNet.Controllers.CronJob;
+using KubeNet.Controllers.DaemonSet;
 using KubeNet.Controllers.Job;
 using KubeNet.Controllers.Namespace;
 using KubeNet.Controllers.StatefulSet;
@@ -15,6 +16,7 @@ public static class ControllerCatalog
         new Dictionary<string, Func<ControllerContext, IController>>(StringComparer.Ordinal)
         {
             ["namespace"] = c => new NamespaceController(c.Informers, c.Logger("namespace")),
+            ["daemonset"] = c => new DaemonSetController(c.Informers, c.Logger("daemonset"), Math.Min(2, c.Options.Workers)),
             ["job"] = c => new JobController(c.Informers, c.Logger("job"), new JobControllerOptions { Workers = c.Options.Workers }),
             ["cronjob"] = c => new CronJobController(c.Informers, c.Logger("cronjob"), c.Options.Workers),
             ["statefulset"] = c => new StatefulSetController(c.Informers, c.Logger("statefulset"), c.Options.Workers),
