@@ -156,7 +156,7 @@ internal static class Bench
         var port = FreePort();
         using var child = ChildProcess.Start(
             DotnetHost(),
-            [serverDll, "server", "--data-dir", dataDir, "--secure-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+            [serverDll, "server", "--data-dir", dataDir, "--secure-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--runtime", "none"],
             ChildEnvironment(options).Concat(options.ServerEnvironment).ToDictionary());
         Console.WriteLine($"  kube-net server pid {child.Id} on https://127.0.0.1:{port}");
 

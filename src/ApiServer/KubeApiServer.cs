@@ -114,7 +114,8 @@ public sealed partial class KubeApiServer : IAsyncDisposable
                 new DiscoveryDocuments($"{options.BindAddress}:{options.SecurePort}"),
                 new OpenApiDocuments(),
                 new ResourceHandler(registry, options, watchHandler),
-                () => true);
+                () => true,
+                new Http.NodeProxy.PodStreams(registry, pki.KubeletClientCertificate()));
             app.Run(router.HandleAsync);
 
             // On SIGTERM the host stops Kestrel first, which waits for in-flight requests: end the watches then, or the

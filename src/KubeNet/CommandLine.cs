@@ -19,6 +19,9 @@ internal static class CommandLine
                       [--storage sqlite|etcd] [--etcd-servers URL[,URL]] [--runtime auto|docker|none]
                       [--runtime-endpoint unix://PATH] [--hollow-nodes N] [--node-name NAME]
           apiserver   the API server alone (same storage flags as server)
+          kubelet     the kubelet alone: --kubeconfig FILE [--node-name N] [--runtime-endpoint unix://PATH]
+                      [--root-dir DIR] [--kubelet-port 10250] [--address 127.0.0.1] [--pod-cidr CIDR]
+          cri-docker  the Docker CRI server alone: --listen unix://PATH [--root-dir DIR]
           controller-manager
                       the controllers alone, against any API server: --kubeconfig FILE [--leader-elect true|false]
                       [--controllers *,foo,-bar]
@@ -54,7 +57,11 @@ internal static class CommandLine
                 return await ServeAsync(verb, flags);
             case "controller-manager":
                 return await ControllerManagerAsync(flags);
-            case "scheduler" or "kubelet" or "cri-docker":
+            case "kubelet":
+                return await NodeCommands.KubeletAsync(flags, CreateLoggerFactory());
+            case "cri-docker":
+                return await NodeCommands.CriDockerAsync(flags, CreateLoggerFactory());
+            case "scheduler":
                 await Console.Error.WriteLineAsync($"kube-net {verb}: this component is not built yet");
                 return 2;
             default:
@@ -65,7 +72,7 @@ internal static class CommandLine
 
     private static readonly HashSet<string> Known =
     [
-        "data-dir", "bind", "secure-port", "storage", "etcd-servers", "runtime", "runtime-endpoint", "hollow-nodes", "node-name", "kubeconfig", "sync", "leader-elect", "controllers",
+        "data-dir", "bind", "secure-port", "storage", "etcd-servers", "runtime", "runtime-endpoint", "hollow-nodes", "node-name", "kubeconfig", "sync", "leader-elect", "controllers", .. NodeCommands.Flags,
     ];
 
     private static Dictionary<string, string> ParseFlags(string[] args)
@@ -220,10 +227,7 @@ internal static class CommandLine
             Console.WriteLine($"{hollow.Count} simulated node(s) ready");
         }
 
-        if (all && flags.GetValueOrDefault("runtime", "auto") != "none")
-        {
-            Console.WriteLine("note: the kubelet is not built yet: no local node runs (simulated nodes come from --hollow-nodes N)");
-        }
+        await using var localNode = all ? await NodeCommands.StartLocalNodeAsync(flags, cluster.Server, options.DataDirectory, loggerFactory) : null;
 
         await cluster.WaitForShutdownAsync(CancellationToken.None);
         return 0;

@@ -136,6 +136,14 @@ public sealed class ClusterPki
         return req.Create(ca, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddYears(5), serial);
     }
 
+    /// <summary>The certificate the API server presents to kubelets (CN kube-apiserver-kubelet-client, O system:masters).</summary>
+    public X509Certificate2 KubeletClientCertificate()
+    {
+        var (cert, key) = IssueClient("kube-apiserver-kubelet-client", "system:masters");
+        using var pem = X509Certificate2.CreateFromPem(cert, key);
+        return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+    }
+
     /// <summary>True when <paramref name="certificate"/> chains to the cluster CA and is meant for client authentication.</summary>
     public bool IsValidClientCertificate(X509Certificate2 certificate)
     {

@@ -19,7 +19,8 @@ internal sealed class ApiRouter(
     DiscoveryDocuments discovery,
     OpenApiDocuments openApi,
     ResourceHandler resources,
-    Func<bool> isReady)
+    Func<bool> isReady,
+    NodeProxy.PodStreams? podStreams = null)
 {
     private int _readInflight;
     private int _mutatingInflight;
@@ -143,6 +144,12 @@ internal sealed class ApiRouter(
         if (info is null)
         {
             await Wire.WriteStatusAsync(context, NotFoundPath());
+            return;
+        }
+
+        if (podStreams is not null && NodeProxy.PodStreams.Handles(request))
+        {
+            await podStreams.HandleAsync(context, request);
             return;
         }
 
