@@ -20,13 +20,15 @@ internal static class AppsHelpers
     public const string NewWebserverImage = "registry.k8s.io/e2e-test-images/httpd:2.4.39-4";
     public const string AgnhostImage = "registry.k8s.io/e2e-test-images/agnhost:2.52";
 
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
+    public static readonly TimeSpan WaitTimeout = TimeSpan.FromSeconds(90);
+
+    public static string? Label(IDictionary<string, string>? map, string key) => map is not null && map.TryGetValue(key, out var value) ? value : null;
 
     /// <summary>Polls until <paramref name="condition"/> returns a value, failing with <paramref name="what"/> after the timeout.</summary>
     public static async Task<T> EventuallyAsync<T>(Func<Task<T?>> condition, string what, TimeSpan? timeout = null)
         where T : class
     {
-        var deadline = DateTime.UtcNow + (timeout ?? Timeout);
+        var deadline = DateTime.UtcNow + (timeout ?? WaitTimeout);
         while (true)
         {
             if (await condition() is { } value)
@@ -127,7 +129,7 @@ internal static class AppsHelpers
         {
             var job = await client.BatchV1.ReadNamespacedJobAsync(jobName, ns);
             var complete = job.Status?.Conditions?.FirstOrDefault(c => c.Type == "Complete" && c.Status == "True");
-            return complete is not null && complete.Reason == reason && (job.Status.Succeeded ?? 0) == completions ? job : null;
+            return complete is not null && complete.Reason == reason && (job.Status!.Succeeded ?? 0) == completions ? job : null;
         }, $"job {jobName} to complete");
 
     public static Task<V1Job> WaitForJobFailedAsync(IKubernetes client, string ns, string jobName) =>
@@ -274,7 +276,7 @@ internal static class AppsHelpers
     {
         foreach (var pod in await StatefulPodsAsync(client, set))
         {
-            var patch = $$"""{"metadata":{"annotations":{"{{ReadyAnnotation}}":"{{(ready ? "true" : "false")}}"}}}""";
+            var patch = "{\"metadata\":{\"annotations\":{\"" + (ReadyAnnotation) + "\":\"" + ((ready ? "true" : "false")) + "\"}}}";
             await client.CoreV1.PatchNamespacedPodAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), pod.Metadata.Name, pod.Metadata.NamespaceProperty);
         }
     }

@@ -186,7 +186,7 @@ public sealed class CronJobTests(ConformanceCluster cluster)
 
         var list = await Client.BatchV1.ListNamespacedCronJobAsync(ns, labelSelector: label);
         Assert.Single(list.Items);
-        using var watchStop = new CancellationTokenSource(Timeout);
+        using var watchStop = new CancellationTokenSource(WaitTimeout);
         var watched = Client.BatchV1.WatchListNamespacedCronJobAsync(ns, labelSelector: label, resourceVersion: list.Metadata.ResourceVersion,
             cancellationToken: watchStop.Token).GetAsyncEnumerator();
         Assert.Single((await Client.BatchV1.ListCronJobForAllNamespacesAsync(labelSelector: label)).Items);
@@ -225,7 +225,7 @@ public sealed class CronJobTests(ConformanceCluster cluster)
 
         var now1 = Whole(DateTime.UtcNow);
         var patchedStatus = await Client.BatchV1.PatchNamespacedCronJobStatusAsync(
-            new V1Patch($$"""{"metadata":{"annotations":{"patchedstatus":"true"}},"status":{"lastScheduleTime":"{{now1:yyyy-MM-ddTHH:mm:ssZ}}"}}""", V1Patch.PatchType.MergePatch),
+            new V1Patch("{\"metadata\":{\"annotations\":{\"patchedstatus\":\"true\"}},\"status\":{\"lastScheduleTime\":\"" + now1.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture) + "\"}}", V1Patch.PatchType.MergePatch),
             created.Metadata.Name, ns);
         Assert.Equal(now1, patchedStatus.Status.LastScheduleTime);
         Assert.Equal("true", patchedStatus.Metadata.Annotations["patchedstatus"]);

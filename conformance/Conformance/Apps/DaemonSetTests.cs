@@ -87,7 +87,7 @@ public sealed class DaemonSetTests(ConformanceCluster cluster)
 
         var node = (await Client.CoreV1.ListNodeAsync()).Items[0].Metadata.Name;
         var blue = await SetNodeLabelsAsync(node, new() { [ColorLabel] = "blue" });
-        Assert.Single(blue.Metadata.Labels.Keys.Where(k => k.StartsWith("daemonset-", StringComparison.Ordinal)));
+        Assert.Single(blue.Metadata.Labels.Keys, k => k.StartsWith("daemonset-", StringComparison.Ordinal));
         await EventuallyAsync(() => DaemonPodsOnNodesAsync(Client, ds, [node]), "a daemon pod on the blue node");
         await CheckDaemonStatusAsync(Client, ns, DsName);
 
@@ -97,7 +97,7 @@ public sealed class DaemonSetTests(ConformanceCluster cluster)
 
         // Select green, with RollingUpdate: the pod comes back.
         ds = await Client.AppsV1.PatchNamespacedDaemonSetAsync(new V1Patch(
-            $$"""{"spec":{"template":{"spec":{"nodeSelector":{"{{ColorLabel}}":"{{green.Metadata.Labels[ColorLabel]}}"}}},"updateStrategy":{"type":"RollingUpdate"}}}""",
+            "{\"spec\":{\"template\":{\"spec\":{\"nodeSelector\":{\"" + (ColorLabel) + "\":\"" + (green.Metadata.Labels[ColorLabel]) + "\"}}},\"updateStrategy\":{\"type\":\"RollingUpdate\"}}}",
             V1Patch.PatchType.StrategicMergePatch), DsName, ns);
         await EventuallyAsync(() => DaemonPodsOnNodesAsync(Client, ds, [node]), "a daemon pod on the green node");
         await CheckDaemonStatusAsync(Client, ns, DsName);
@@ -188,7 +188,7 @@ public sealed class DaemonSetTests(ConformanceCluster cluster)
         CheckPodsHash(await DaemonPodsAsync(ns), cur.Metadata.Labels["controller-revision-hash"]);
 
         ds = await Client.AppsV1.PatchNamespacedDaemonSetAsync(new V1Patch(
-            $$"""{"spec":{"template":{"spec":{"containers":[{"name":"{{ds.Spec.Template.Spec.Containers[0].Name}}","image":"{{AgnhostImage}}"}]}}}}""",
+            "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"" + (ds.Spec.Template.Spec.Containers[0].Name) + "\",\"image\":\"" + (AgnhostImage) + "\"}]}}}}",
             V1Patch.PatchType.StrategicMergePatch), DsName, ns);
         await EventuallyAsync(() => ImageAndAvailabilityAsync(ds, AgnhostImage, 1), "daemon pods to run the new image");
         await WaitRunningOnAllNodesAsync(ds);
@@ -246,7 +246,7 @@ public sealed class DaemonSetTests(ConformanceCluster cluster)
         await WaitRunningOnAllNodesAsync(ds);
         await CheckDaemonStatusAsync(Client, ns, DsName);
 
-        Assert.Single((await Client.AppsV1.ListDaemonSetForAllNamespacesAsync(labelSelector: selector)).Items.Where(d => d.Metadata.NamespaceProperty == ns));
+        Assert.Single((await Client.AppsV1.ListDaemonSetForAllNamespacesAsync(labelSelector: selector)).Items, d => d.Metadata.NamespaceProperty == ns);
         await Client.AppsV1.DeleteCollectionNamespacedDaemonSetAsync(ns, new V1DeleteOptions { GracePeriodSeconds = 1 }, labelSelector: selector);
         Assert.Empty((await Client.AppsV1.ListNamespacedDaemonSetAsync(ns, labelSelector: selector)).Items);
     }
@@ -287,7 +287,7 @@ public sealed class DaemonSetTests(ConformanceCluster cluster)
 
     private async Task WatchForConditionAsync(string ns, string selector, string resourceVersion, Func<V1DaemonSetCondition, bool> match)
     {
-        using var cts = new CancellationTokenSource(Timeout);
+        using var cts = new CancellationTokenSource(WaitTimeout);
         await foreach (var (_, ds) in Client.AppsV1.WatchListNamespacedDaemonSetAsync(ns, labelSelector: selector, resourceVersion: resourceVersion, cancellationToken: cts.Token))
         {
             if (ds.Metadata.Name == DsName && ds.Status?.Conditions?.Any(match) == true)

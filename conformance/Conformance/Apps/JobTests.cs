@@ -113,7 +113,7 @@ public sealed class JobTests(ConformanceCluster cluster)
 
         // Whole-second times: the wire format drops fractions.
         var now1 = DateTime.UtcNow.AddTicks(-(DateTime.UtcNow.Ticks % TimeSpan.TicksPerSecond));
-        var patch = $$"""{"metadata":{"annotations":{"patchedstatus":"true"}},"status":{"conditions":[{"type":"CustomConditionType","status":"True","lastTransitionTime":"{{now1:yyyy-MM-ddTHH:mm:ssZ}}"}]}}""";
+        var patch = "{\"metadata\":{\"annotations\":{\"patchedstatus\":\"true\"}},\"status\":{\"conditions\":[{\"type\":\"CustomConditionType\",\"status\":\"True\",\"lastTransitionTime\":\"" + now1.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture) + "\"}]}}";
         var patched = await Client.BatchV1.PatchNamespacedJobStatusAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), job.Metadata.Name, ns);
         var condition = patched.Status.Conditions.Single(c => c.Type == "CustomConditionType");
         Assert.Equal(now1, condition.LastTransitionTime);
@@ -155,10 +155,10 @@ public sealed class JobTests(ConformanceCluster cluster)
         Assert.False(string.IsNullOrEmpty(job.Metadata.ResourceVersion));
 
         var patched = await Client.BatchV1.PatchNamespacedJobAsync(
-            new V1Patch($$"""{"metadata":{"labels":{"{{jobName}}":"patched"}}}""", V1Patch.PatchType.StrategicMergePatch), jobName, ns);
+            new V1Patch("{\"metadata\":{\"labels\":{\"" + (jobName) + "\":\"patched\"}}}", V1Patch.PatchType.StrategicMergePatch), jobName, ns);
         Assert.True(long.Parse(patched.Metadata.ResourceVersion, System.Globalization.CultureInfo.InvariantCulture)
             > long.Parse(job.Metadata.ResourceVersion, System.Globalization.CultureInfo.InvariantCulture));
-        await WatchForAsync(ns, labelSelector, list.Metadata.ResourceVersion, WatchEventType.Modified, j => j.Metadata.Labels?.GetValueOrDefault(jobName) == "patched");
+        await WatchForAsync(ns, labelSelector, list.Metadata.ResourceVersion, WatchEventType.Modified, j => Label(j.Metadata.Labels, jobName) == "patched");
         Assert.Equal("patched", patched.Metadata.Labels[jobName]);
 
         V1Job updated = null!;
@@ -177,7 +177,7 @@ public sealed class JobTests(ConformanceCluster cluster)
             }
         }
 
-        await WatchForAsync(ns, labelSelector, patched.Metadata.ResourceVersion, WatchEventType.Modified, j => j.Metadata.Annotations?.GetValueOrDefault("updated") == "true");
+        await WatchForAsync(ns, labelSelector, patched.Metadata.ResourceVersion, WatchEventType.Modified, j => Label(j.Metadata.Annotations, "updated") == "true");
         Assert.Equal("true", updated.Metadata.Annotations["updated"]);
 
         var jobs = await Client.BatchV1.ListJobForAllNamespacesAsync(labelSelector: labelSelector);
@@ -186,14 +186,14 @@ public sealed class JobTests(ConformanceCluster cluster)
         await WaitForJobCompleteAsync(Client, ns, jobName, "CompletionsReached", 4);
 
         await Client.BatchV1.DeleteCollectionNamespacedJobAsync(ns, new V1DeleteOptions { PropagationPolicy = "Background" }, labelSelector: labelSelector);
-        await WatchForAsync(ns, labelSelector, updated.Metadata.ResourceVersion, WatchEventType.Deleted, j => j.Metadata.Labels?.GetValueOrDefault("e2e-job-label") == jobName);
+        await WatchForAsync(ns, labelSelector, updated.Metadata.ResourceVersion, WatchEventType.Deleted, j => Label(j.Metadata.Labels, "e2e-job-label") == jobName);
         Assert.Empty((await Client.BatchV1.ListJobForAllNamespacesAsync(labelSelector: labelSelector)).Items);
     }
 
     // waitForJobEvent: a watch from the resource version until an event of that type satisfies the check.
     private async Task WatchForAsync(string ns, string labelSelector, string resourceVersion, WatchEventType type, Func<V1Job, bool> check)
     {
-        using var cts = new CancellationTokenSource(Timeout);
+        using var cts = new CancellationTokenSource(WaitTimeout);
         await foreach (var (eventType, job) in Client.BatchV1.WatchListNamespacedJobAsync(ns, labelSelector: labelSelector,
                            resourceVersion: resourceVersion, cancellationToken: cts.Token))
         {

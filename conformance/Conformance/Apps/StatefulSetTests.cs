@@ -44,7 +44,7 @@ public sealed class StatefulSetTests(ConformanceCluster cluster)
 
     private async Task SetPodReadyAsync(string ns, string pod, bool ready)
     {
-        var patch = $$"""{"metadata":{"annotations":{"{{ReadyAnnotation}}":"{{(ready ? "true" : "false")}}"}}}""";
+        var patch = "{\"metadata\":{\"annotations\":{\"" + (ReadyAnnotation) + "\":\"" + ((ready ? "true" : "false")) + "\"}}}";
         await Client.CoreV1.PatchNamespacedPodAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), pod, ns);
         await EventuallyAsync(async () => IsRunningAndReady(await Client.CoreV1.ReadNamespacedPodAsync(pod, ns)) == ready,
             $"pod {pod} to become {(ready ? "ready" : "not ready")}");
@@ -55,7 +55,7 @@ public sealed class StatefulSetTests(ConformanceCluster cluster)
         EventuallyAsync(async () =>
         {
             var current = await Client.AppsV1.ReadNamespacedStatefulSetAsync(set.Metadata.Name, set.Metadata.NamespaceProperty);
-            if ((current.Status?.ObservedGeneration ?? 0) < (current.Metadata.Generation ?? 0) || current.Status.UpdateRevision != current.Status.CurrentRevision)
+            if ((current.Status?.ObservedGeneration ?? 0) < (current.Metadata.Generation ?? 0) || current.Status!.UpdateRevision != current.Status.CurrentRevision)
             {
                 return null;
             }
@@ -66,8 +66,8 @@ public sealed class StatefulSetTests(ConformanceCluster cluster)
         }, $"the rolling update of {set.Metadata.Name}");
 
     /// <summary>waitForPartitionedRollingUpdate: pods at or above the partition at the update revision, below it not.</summary>
-    private Task<(V1StatefulSet Set, List<V1Pod> Pods)?> WaitForPartitionedAsync(V1StatefulSet set, string currentRevision, string updateRevision) =>
-        EventuallyAsync<(V1StatefulSet, List<V1Pod>)?>(async () =>
+    private Task<Tuple<V1StatefulSet, List<V1Pod>>> WaitForPartitionedAsync(V1StatefulSet set, string currentRevision, string updateRevision) =>
+        EventuallyAsync(async () =>
         {
             var current = await Client.AppsV1.ReadNamespacedStatefulSetAsync(set.Metadata.Name, set.Metadata.NamespaceProperty);
             if ((current.Status?.ObservedGeneration ?? 0) < (current.Metadata.Generation ?? 0))
@@ -79,7 +79,7 @@ public sealed class StatefulSetTests(ConformanceCluster cluster)
             var pods = await StatefulPodsAsync(Client, current);
             var settled = pods.Count == (current.Spec.Replicas ?? 1) && pods.Select((p, i) => IsRunningAndReady(p)
                 && p.Metadata.Labels["controller-revision-hash"] == (i < partition ? currentRevision : updateRevision)).All(ok => ok);
-            return settled ? (current, pods) : null;
+            return settled ? Tuple.Create(current, pods) : null;
         }, $"the partitioned rolling update of {set.Metadata.Name}");
 
     private static void CheckPods(List<V1Pod> pods, int partition, string oldImage, string currentRevision, string newImage, string updateRevision)
@@ -157,7 +157,7 @@ public sealed class StatefulSetTests(ConformanceCluster cluster)
 
         // Canary: partition 2 updates only the last pod.
         set = await UpdateStatefulSetAsync(Client, ns, set.Metadata.Name, s => s.Spec.UpdateStrategy.RollingUpdate.Partition = 2);
-        (set, pods) = (await WaitForPartitionedAsync(set, currentRevision, updateRevision))!.Value;
+        (set, pods) = await WaitForPartitionedAsync(set, currentRevision, updateRevision);
         CheckPods(pods, 2, oldImage, currentRevision, NewWebserverImage, updateRevision);
 
         // Deleted pods come back at the revision their side of the partition calls for.
@@ -176,7 +176,7 @@ public sealed class StatefulSetTests(ConformanceCluster cluster)
         {
             var next = partition;
             set = await UpdateStatefulSetAsync(Client, ns, set.Metadata.Name, s => s.Spec.UpdateStrategy.RollingUpdate.Partition = next);
-            (set, pods) = (await WaitForPartitionedAsync(set, currentRevision, updateRevision))!.Value;
+            (set, pods) = await WaitForPartitionedAsync(set, currentRevision, updateRevision);
             CheckPods(pods, partition, oldImage, currentRevision, NewWebserverImage, updateRevision);
         }
 
@@ -231,7 +231,7 @@ public sealed class StatefulSetTests(ConformanceCluster cluster)
     public async Task OrderedScaling()
     {
         var ns = await NamespaceWithServiceAsync();
-        using var stop = new CancellationTokenSource(Timeout * 2);
+        using var stop = new CancellationTokenSource(WaitTimeout * 2);
         var list = await Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: "foo=bar,baz=blah");
         var added = WatchOrderAsync(ns, list.Metadata.ResourceVersion, WatchEventType.Added, 3, stop.Token);
 
@@ -321,7 +321,7 @@ public sealed class StatefulSetTests(ConformanceCluster cluster)
         await CreateAsync(ns, template);
 
         await Client.AppsV1.PatchNamespacedStatefulSetAsync(new V1Patch(
-            $$"""{"metadata":{"labels":{"test-ss":"patched"}},"spec":{"replicas":2,"template":{"spec":{"TerminationGracePeriodSeconds":1,"containers":[{"image":"{{pauseImage}}","name":"{{name}}"}]}}}}""",
+            "{\"metadata\":{\"labels\":{\"test-ss\":\"patched\"}},\"spec\":{\"replicas\":2,\"template\":{\"spec\":{\"TerminationGracePeriodSeconds\":1,\"containers\":[{\"image\":\"" + (pauseImage) + "\",\"name\":\"" + (name) + "\"}]}}}}",
             V1Patch.PatchType.StrategicMergePatch), name, ns);
         var set = await Client.AppsV1.ReadNamespacedStatefulSetAsync(name, ns);
         Assert.Equal(2, set.Spec.Replicas);
@@ -371,7 +371,7 @@ public sealed class StatefulSetTests(ConformanceCluster cluster)
 
     private async Task WatchForConditionAsync(string ns, string selector, string resourceVersion, Func<V1StatefulSetCondition, bool> match)
     {
-        using var cts = new CancellationTokenSource(Timeout);
+        using var cts = new CancellationTokenSource(WaitTimeout);
         await foreach (var (_, set) in Client.AppsV1.WatchListNamespacedStatefulSetAsync(ns, labelSelector: selector, resourceVersion: resourceVersion, cancellationToken: cts.Token))
         {
             if (set.Metadata.Name == SsName && set.Status?.Conditions?.Any(match) == true)
