@@ -166,7 +166,11 @@ public sealed class CronJobFakeClockTests : IAsyncLifetime
             Assert.Single(CronJobs.Get("cron", "every")!.Status.Active);
 
             await FinishAsync(Objects(job), at.AddSeconds(40), succeeded: i != 2);
+
+            // The first sync takes the finished job out of the active list; the next one (upstream: the one its own
+            // status write triggers) records lastSuccessfulTime.
             await SyncAtAsync("every", at.AddSeconds(50));
+            await SyncAtAsync("every", at.AddSeconds(51));
         }
 
         // Three succeeded and one failed: the two newest successes and the one failure remain.
