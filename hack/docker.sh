@@ -44,9 +44,17 @@ up() {
         die "a dockerd started earlier (pid $(cat "$pidfile")) does not answer at $socket: see $log"
     fi
     rm -f "$pidfile"
-    setsid dockerd --bridge=none --iptables=false --ip-masq=false --ip-forward=false \
-        --data-root "$state/data" --exec-root "$run/exec" --pidfile "$pidfile" \
-        --host "unix://$socket" --log-driver json-file </dev/null >"$log" 2>&1 &
+    # dockerd outlives its caller: it must not inherit the caller's open files, or it would hold whatever they
+    # hold (a build lock taken with flock stays taken for as long as dockerd runs).
+    (
+        for fd in /proc/self/fd/*; do
+            n=${fd##*/}
+            [ "$n" -gt 2 ] 2>/dev/null && eval "exec $n>&-"
+        done 2>/dev/null
+        exec setsid dockerd --bridge=none --iptables=false --ip-masq=false --ip-forward=false \
+            --data-root "$state/data" --exec-root "$run/exec" --pidfile "$pidfile" \
+            --host "unix://$socket" --log-driver json-file </dev/null >"$log" 2>&1
+    ) &
     for _ in $(seq 1 120); do
         if answers; then
             echo "$pidfile" >"$run/started-by-kube-net"

@@ -1,4 +1,8 @@
+using KubeNet.Controllers.CronJob;
+using KubeNet.Controllers.DaemonSet;
+using KubeNet.Controllers.Job;
 using KubeNet.Controllers.Namespace;
+using KubeNet.Controllers.StatefulSet;
 
 namespace KubeNet.Controllers;
 
@@ -12,5 +16,10 @@ public static class ControllerCatalog
         new Dictionary<string, Func<ControllerContext, IController>>(StringComparer.Ordinal)
         {
             ["namespace"] = c => new NamespaceController(c.Informers, c.Logger("namespace")),
+            ["daemonset"] = c => new DaemonSetController(c.Informers, c.Logger("daemonset"), Math.Min(2, c.Options.Workers)),
+            ["job"] = c => new JobController(c.Informers, c.Logger("job"), new JobControllerOptions { Workers = c.Options.Workers }),
+            ["cronjob"] = c => new CronJobController(c.Informers, c.Logger("cronjob"), c.Options.Workers),
+            ["statefulset"] = c => new StatefulSetController(c.Informers, c.Logger("statefulset"), c.Options.Workers),
+            ["ttl-after-finished"] = c => new TtlAfterFinishedController(c.Informers, c.Logger("ttl-after-finished"), c.Options.Workers),
         };
 }
