@@ -1,4 +1,6 @@
+using KubeNet.Controllers.Deployment;
 using KubeNet.Controllers.Namespace;
+using KubeNet.Controllers.ReplicaSet;
 
 namespace KubeNet.Controllers;
 
@@ -12,5 +14,8 @@ public static class ControllerCatalog
         new Dictionary<string, Func<ControllerContext, IController>>(StringComparer.Ordinal)
         {
             ["namespace"] = c => new NamespaceController(c.Informers, c.Logger("namespace")),
+            ["replicaset"] = c => new ReplicaSetController(c.Informers, c.Logger("replicaset"), c.Options.Workers),
+            ["replicationcontroller"] = c => new ReplicationManager(c.Informers, c.Logger("replicationcontroller"), c.Options.Workers),
+            ["deployment"] = c => new DeploymentController(c.Informers, c.Logger("deployment"), c.Options.Workers),
         };
 }
