@@ -18,6 +18,7 @@ internal static class CommandLine
                       [--data-dir DIR (default ./.kube-net)] [--bind 127.0.0.1] [--secure-port 6443]
                       [--storage sqlite|etcd] [--etcd-servers URL[,URL]] [--runtime auto|docker|none]
                       [--runtime-endpoint unix://PATH] [--hollow-nodes N] [--node-name NAME]
+                      [--controllers *,foo,-bar ("-*" or empty: no controllers in this process)]
           apiserver   the API server alone (same storage flags as server)
           controller-manager
                       the controllers alone, against any API server: --kubeconfig FILE [--leader-elect true|false]
@@ -174,6 +175,23 @@ internal static class CommandLine
         return 0;
     }
 
+    /// <summary>
+    /// The in-process controller-manager of `server`: --controllers as kube-controller-manager reads it, where "-*"
+    /// or an empty list runs none (for a controller-manager started separately against this server).
+    /// </summary>
+    private static ControllerManagerOptions? ServerControllers(string value)
+    {
+        var names = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (names.Length == 0 || names.Contains("-*"))
+        {
+            return null;
+        }
+
+        var options = new ControllerManagerOptions { LeaderElect = false, Controllers = names };
+        options.Validate();
+        return options;
+    }
+
     private static ILoggerFactory CreateLoggerFactory() => LoggerFactory.Create(b => b.AddSimpleConsole(o =>
     {
         o.SingleLine = true;
@@ -191,14 +209,28 @@ internal static class CommandLine
             SynchronousFull = flags.GetValueOrDefault("sync", "full") != "normal",
         };
 
-        using var loggerFactory = CreateLoggerFactory();
         var all = verb == "server";
+        ControllerManagerOptions? controllers = null;
+        if (all)
+        {
+            try
+            {
+                controllers = ServerControllers(flags.GetValueOrDefault("controllers", "*"));
+            }
+            catch (ArgumentException ex)
+            {
+                await Console.Error.WriteLineAsync($"kube-net {verb}: {ex.Message}");
+                return 2;
+            }
+        }
+
+        using var loggerFactory = CreateLoggerFactory();
         var clusterOptions = new LocalClusterOptions
         {
             ApiServer = options,
             HollowNodes = all ? HollowNodes(flags) : null,
             Scheduler = all,
-            Controllers = all ? new ControllerManagerOptions { LeaderElect = false } : null,
+            Controllers = controllers,
         };
 
         // The host's console lifetime turns SIGINT and SIGTERM into a graceful stop.

@@ -112,7 +112,10 @@ internal static class PodTemplates
             case JsonArray array:
                 for (var i = 0; i < array.Count; i++)
                 {
-                    array[i] = Prune(array[i]);
+                    if (array[i] is not null && Prune(array[i]) is null)
+                    {
+                        array[i] = null;
+                    }
                 }
 
                 return array.Count == 0 ? null : array;
