@@ -15,8 +15,15 @@ public sealed class DeploymentKubectlTests(ClusterFixture cluster)
 
     private IKubernetes Client => cluster.Client;
 
+    /// <summary>The namespace's ReplicaSets in creation order (the revision they were created with; timestamps have whole seconds).</summary>
     private async Task<List<V1ReplicaSet>> ReplicaSetsAsync(string ns) =>
-        [.. (await Client.AppsV1.ListNamespacedReplicaSetAsync(ns)).Items.OrderBy(rs => rs.Metadata.CreationTimestamp).ThenBy(rs => rs.Metadata.Name)];
+        [.. (await Client.AppsV1.ListNamespacedReplicaSetAsync(ns)).Items.OrderBy(FirstRevision)];
+
+    private static long FirstRevision(V1ReplicaSet rs)
+    {
+        var history = rs.Metadata.Annotations?.TryGetValue("deployment.kubernetes.io/revision-history", out var h) == true ? h : null;
+        return long.Parse(history?.Split(',')[0] ?? Revision(rs.Metadata), System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     private static string Revision(V1ObjectMeta meta) => meta.Annotations?.TryGetValue("deployment.kubernetes.io/revision", out var r) == true ? r : "";
 
