@@ -20,6 +20,7 @@ internal static class CommandLine
                       [--etcd-cafile F --etcd-certfile F --etcd-keyfile F] [--etcd-compaction-interval 5m]
                       [--pki-dir DIR (cluster CA shared by several API servers; default DATA-DIR/pki)]
                       [--runtime-endpoint unix://PATH] [--hollow-nodes N] [--node-name NAME]
+                      [--controllers *,foo,-bar ("-*" or empty: no controllers in this process)]
           apiserver   the API server alone (same storage flags as server)
           kubelet     the kubelet alone: --kubeconfig FILE [--node-name N] [--runtime-endpoint unix://PATH]
                       [--root-dir DIR] [--kubelet-port 10250] [--address 127.0.0.1] [--pod-cidr CIDR]
@@ -201,6 +202,23 @@ internal static class CommandLine
         return new TimeSpan(0, Part(1), Part(2), Part(3), Part(4));
     }
 
+    /// <summary>
+    /// The in-process controller-manager of `server`: --controllers as kube-controller-manager reads it, where "-*"
+    /// or an empty list runs none (for a controller-manager started separately against this server).
+    /// </summary>
+    private static ControllerManagerOptions? ServerControllers(string value)
+    {
+        var names = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (names.Length == 0 || names.Contains("-*"))
+        {
+            return null;
+        }
+
+        var options = new ControllerManagerOptions { LeaderElect = false, Controllers = names };
+        options.Validate();
+        return options;
+    }
+
     private static ILoggerFactory CreateLoggerFactory() => LoggerFactory.Create(b => b.AddSimpleConsole(o =>
     {
         o.SingleLine = true;
@@ -237,15 +255,29 @@ internal static class CommandLine
             options.EtcdCompactionInterval = duration;
         }
 
-        using var loggerFactory = CreateLoggerFactory();
         var all = verb == "server";
+        ControllerManagerOptions? controllers = null;
+        if (all)
+        {
+            try
+            {
+                controllers = ServerControllers(flags.GetValueOrDefault("controllers", "*"));
+            }
+            catch (ArgumentException ex)
+            {
+                await Console.Error.WriteLineAsync($"kube-net {verb}: {ex.Message}");
+                return 2;
+            }
+        }
+
+        using var loggerFactory = CreateLoggerFactory();
         var clusterOptions = new LocalClusterOptions
         {
             ApiServer = options,
             HollowNodes = all ? HollowNodes(flags) : null,
             Scheduler = all,
             // On etcd several servers may share one cluster: their controller-managers elect one leader.
-            Controllers = all ? new ControllerManagerOptions { LeaderElect = options.Storage == "etcd" } : null,
+            Controllers = controllers is null ? null : new ControllerManagerOptions { LeaderElect = options.Storage == "etcd", Controllers = controllers.Controllers },
         };
 
         // The host's console lifetime turns SIGINT and SIGTERM into a graceful stop.

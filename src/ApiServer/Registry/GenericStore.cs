@@ -469,6 +469,12 @@ internal sealed class GenericStore(StorageCache cache, IStrategyCatalog strategi
         }
     }
 
+    /// <summary>
+    /// Resources whose upstream status strategy resets only the spec (and labels) on /status, not the rest of the
+    /// metadata: the deployment controller records the revision annotation with its status write.
+    /// </summary>
+    private static readonly HashSet<string> StatusWritesAnnotations = ["deployments", "replicasets", "replicationcontrollers"];
+
     /// <summary>Keeps what callers may not change: system metadata always; status on the main resource, all but status on /status.</summary>
     private static void PrepareUpdate(ResourceInfo info, string? subresource, IKubernetesObject<V1ObjectMeta> obj, IKubernetesObject<V1ObjectMeta> old)
     {
@@ -489,9 +495,13 @@ internal sealed class GenericStore(StorageCache cache, IStrategyCatalog strategi
         {
             ObjectCodec.CopyContent(old, obj);
             meta.Labels = oldMeta.Labels;
-            meta.Annotations = oldMeta.Annotations;
-            meta.Finalizers = oldMeta.Finalizers;
-            meta.OwnerReferences = oldMeta.OwnerReferences;
+            if (!StatusWritesAnnotations.Contains(info.Resource))
+            {
+                meta.Annotations = oldMeta.Annotations;
+                meta.Finalizers = oldMeta.Finalizers;
+                meta.OwnerReferences = oldMeta.OwnerReferences;
+            }
+
             return;
         }
 

@@ -1,7 +1,9 @@
 using KubeNet.Controllers.CronJob;
 using KubeNet.Controllers.DaemonSet;
+using KubeNet.Controllers.Deployment;
 using KubeNet.Controllers.Job;
 using KubeNet.Controllers.Namespace;
+using KubeNet.Controllers.ReplicaSet;
 using KubeNet.Controllers.StatefulSet;
 
 namespace KubeNet.Controllers;
@@ -21,5 +23,8 @@ public static class ControllerCatalog
             ["cronjob"] = c => new CronJobController(c.Informers, c.Logger("cronjob"), c.Options.Workers),
             ["statefulset"] = c => new StatefulSetController(c.Informers, c.Logger("statefulset"), c.Options.Workers),
             ["ttl-after-finished"] = c => new TtlAfterFinishedController(c.Informers, c.Logger("ttl-after-finished"), c.Options.Workers),
+            ["replicaset"] = c => new ReplicaSetController(c.Informers, c.Logger("replicaset"), c.Options.Workers),
+            ["replicationcontroller"] = c => new ReplicationManager(c.Informers, c.Logger("replicationcontroller"), c.Options.Workers),
+            ["deployment"] = c => new DeploymentController(c.Informers, c.Logger("deployment"), c.Options.Workers),
         };
 }
