@@ -21,7 +21,7 @@ internal static class CommandLine
           apiserver   the API server alone (same storage flags as server)
           controller-manager
                       the controllers alone, against any API server: --kubeconfig FILE [--leader-elect true|false]
-                      [--controllers *,foo,-bar]
+                      [--controllers *,foo,-bar] [--root-ca-file FILE] [--terminated-pod-gc-threshold N]
           version     print the version
         """;
 
@@ -66,6 +66,7 @@ internal static class CommandLine
     private static readonly HashSet<string> Known =
     [
         "data-dir", "bind", "secure-port", "storage", "etcd-servers", "runtime", "runtime-endpoint", "hollow-nodes", "node-name", "kubeconfig", "sync", "leader-elect", "controllers",
+        "root-ca-file", "terminated-pod-gc-threshold",
     ];
 
     private static Dictionary<string, string> ParseFlags(string[] args)
@@ -138,10 +139,12 @@ internal static class CommandLine
             {
                 LeaderElect = bool.Parse(flags.GetValueOrDefault("leader-elect", "true")),
                 Controllers = flags.GetValueOrDefault("controllers", "*").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                RootCaPem = flags.TryGetValue("root-ca-file", out var caFile) ? File.ReadAllText(caFile) : ControllerManagerOptions.RootCaFromKubeconfig(kubeconfig),
+                TerminatedPodGcThreshold = int.Parse(flags.GetValueOrDefault("terminated-pod-gc-threshold", "12500"), System.Globalization.CultureInfo.InvariantCulture),
             };
             options.Validate();
         }
-        catch (Exception ex) when (ex is FormatException or ArgumentException)
+        catch (Exception ex) when (ex is FormatException or ArgumentException or IOException or k8s.Exceptions.KubeConfigException)
         {
             await Console.Error.WriteLineAsync($"kube-net controller-manager: {ex.Message}");
             return 2;

@@ -1,4 +1,6 @@
 using KubeNet.Controllers.Namespace;
+using KubeNet.Controllers.PodGc;
+using KubeNet.Controllers.ServiceAccount;
 
 namespace KubeNet.Controllers;
 
@@ -12,5 +14,9 @@ public static class ControllerCatalog
         new Dictionary<string, Func<ControllerContext, IController>>(StringComparer.Ordinal)
         {
             ["namespace"] = c => new NamespaceController(c.Informers, c.Logger("namespace")),
+            ["garbagecollector"] = c => new GarbageCollector.GarbageCollector(c),
+            ["serviceaccount"] = c => new ServiceAccountsController(c.Informers, c.Logger("serviceaccount")),
+            ["root-ca-cert-publisher"] = c => new RootCaPublisher(c.Informers, c.Options.RootCaPem ?? string.Empty, c.Logger("root-ca-cert-publisher")),
+            ["podgc"] = c => new PodGcController(c.Informers, c.Options.TerminatedPodGcThreshold, c.Logger("podgc")),
         };
 }
