@@ -63,6 +63,8 @@ public sealed class LocalCluster : IAsyncDisposable
 
             if (options.Controllers is { } controllers)
             {
+                // The CA every namespace's kube-root-ca.crt publishes: the one this server generated.
+                controllers = controllers with { RootCaPem = controllers.RootCaPem ?? await File.ReadAllTextAsync(server.Pki.CaPath, ct) };
                 cluster.Controllers = ControllerManager.Start(cluster.NewClient(), controllers, loggerFactory);
                 cluster._components.Add(cluster.Controllers);
 

@@ -27,7 +27,7 @@ internal static class CommandLine
           cri-docker  the Docker CRI server alone: --listen unix://PATH [--root-dir DIR]
           controller-manager
                       the controllers alone, against any API server: --kubeconfig FILE [--leader-elect true|false]
-                      [--controllers *,foo,-bar]
+                      [--controllers *,foo,-bar] [--root-ca-file FILE] [--terminated-pod-gc-threshold N]
           version     print the version
         """;
 
@@ -76,6 +76,7 @@ internal static class CommandLine
     private static readonly HashSet<string> Known =
     [
         "data-dir", "bind", "secure-port", "storage", "etcd-servers", "etcd-cafile", "etcd-certfile", "etcd-keyfile", "etcd-compaction-interval", "pki-dir", "runtime", "runtime-endpoint", "hollow-nodes", "node-name", "kubeconfig", "sync", "leader-elect", "controllers", .. NodeCommands.Flags,
+        "root-ca-file", "terminated-pod-gc-threshold",
     ];
 
     private static Dictionary<string, string> ParseFlags(string[] args)
@@ -148,10 +149,12 @@ internal static class CommandLine
             {
                 LeaderElect = bool.Parse(flags.GetValueOrDefault("leader-elect", "true")),
                 Controllers = flags.GetValueOrDefault("controllers", "*").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                RootCaPem = flags.TryGetValue("root-ca-file", out var caFile) ? File.ReadAllText(caFile) : ControllerManagerOptions.RootCaFromKubeconfig(kubeconfig),
+                TerminatedPodGcThreshold = int.Parse(flags.GetValueOrDefault("terminated-pod-gc-threshold", "12500"), System.Globalization.CultureInfo.InvariantCulture),
             };
             options.Validate();
         }
-        catch (Exception ex) when (ex is FormatException or ArgumentException)
+        catch (Exception ex) when (ex is FormatException or ArgumentException or IOException or k8s.Exceptions.KubeConfigException)
         {
             await Console.Error.WriteLineAsync($"kube-net controller-manager: {ex.Message}");
             return 2;

@@ -3,7 +3,9 @@ using KubeNet.Controllers.DaemonSet;
 using KubeNet.Controllers.Deployment;
 using KubeNet.Controllers.Job;
 using KubeNet.Controllers.Namespace;
+using KubeNet.Controllers.PodGc;
 using KubeNet.Controllers.ReplicaSet;
+using KubeNet.Controllers.ServiceAccount;
 using KubeNet.Controllers.StatefulSet;
 
 namespace KubeNet.Controllers;
@@ -26,5 +28,9 @@ public static class ControllerCatalog
             ["replicaset"] = c => new ReplicaSetController(c.Informers, c.Logger("replicaset"), c.Options.Workers),
             ["replicationcontroller"] = c => new ReplicationManager(c.Informers, c.Logger("replicationcontroller"), c.Options.Workers),
             ["deployment"] = c => new DeploymentController(c.Informers, c.Logger("deployment"), c.Options.Workers),
+            ["garbagecollector"] = c => new GarbageCollector.GarbageCollector(c),
+            ["serviceaccount"] = c => new ServiceAccountsController(c.Informers, c.Logger("serviceaccount")),
+            ["root-ca-cert-publisher"] = c => new RootCaPublisher(c.Informers, c.Options.RootCaPem ?? string.Empty, c.Logger("root-ca-cert-publisher")),
+            ["podgc"] = c => new PodGcController(c.Informers, c.Options.TerminatedPodGcThreshold, c.Logger("podgc")),
         };
 }
