@@ -22,6 +22,9 @@ internal static class CommandLine
           controller-manager
                       the controllers alone, against any API server: --kubeconfig FILE [--leader-elect true|false]
                       [--controllers *,foo,-bar]
+          scheduler   the scheduler alone, against any API server: --kubeconfig FILE [--leader-elect true|false]
+          hollow-nodes
+                      simulated nodes alone, against any API server: --kubeconfig FILE --count N
           version     print the version
         """;
 
@@ -54,7 +57,11 @@ internal static class CommandLine
                 return await ServeAsync(verb, flags);
             case "controller-manager":
                 return await ControllerManagerAsync(flags);
-            case "scheduler" or "kubelet" or "cri-docker":
+            case "scheduler":
+                return await SchedulerAsync(flags);
+            case "hollow-nodes":
+                return await HollowNodesAsync(flags);
+            case "kubelet" or "cri-docker":
                 await Console.Error.WriteLineAsync($"kube-net {verb}: this component is not built yet");
                 return 2;
             default:
@@ -65,7 +72,7 @@ internal static class CommandLine
 
     private static readonly HashSet<string> Known =
     [
-        "data-dir", "bind", "secure-port", "storage", "etcd-servers", "runtime", "runtime-endpoint", "hollow-nodes", "node-name", "kubeconfig", "sync", "leader-elect", "controllers",
+        "data-dir", "bind", "secure-port", "storage", "etcd-servers", "runtime", "runtime-endpoint", "hollow-nodes", "node-name", "kubeconfig", "sync", "leader-elect", "controllers", "count",
     ];
 
     private static Dictionary<string, string> ParseFlags(string[] args)
@@ -177,6 +184,81 @@ internal static class CommandLine
         return 0;
     }
 
+    /// <summary>`kube-net scheduler --kubeconfig F`: the scheduler alone, campaigning for the kube-scheduler Lease.</summary>
+    private static async Task<int> SchedulerAsync(Dictionary<string, string> flags)
+    {
+        if (!flags.TryGetValue("kubeconfig", out var kubeconfig))
+        {
+            await Console.Error.WriteLineAsync("kube-net scheduler: --kubeconfig FILE is required");
+            return 2;
+        }
+
+        SchedulerOptions options;
+        try
+        {
+            options = new SchedulerOptions { LeaderElect = bool.Parse(flags.GetValueOrDefault("leader-elect", "true")) };
+            options.Validate();
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException)
+        {
+            await Console.Error.WriteLineAsync($"kube-net scheduler: {ex.Message}");
+            return 2;
+        }
+
+        using var loggerFactory = CreateLoggerFactory();
+        using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig));
+        await using (KubeScheduler.Start(client, options, loggerFactory))
+        {
+            await WaitForStopSignalAsync();
+        }
+
+        return 0;
+    }
+
+    /// <summary>`kube-net hollow-nodes --kubeconfig F --count N`: simulated nodes alone, against any API server.</summary>
+    private static async Task<int> HollowNodesAsync(Dictionary<string, string> flags)
+    {
+        if (!flags.TryGetValue("kubeconfig", out var kubeconfig)
+            || !int.TryParse(flags.GetValueOrDefault("count", "1"), System.Globalization.CultureInfo.InvariantCulture, out var count) || count < 1)
+        {
+            await Console.Error.WriteLineAsync("kube-net hollow-nodes: --kubeconfig FILE is required and --count N must be a positive number");
+            return 2;
+        }
+
+        using var loggerFactory = CreateLoggerFactory();
+        using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig));
+        var options = new HollowNodeOptions { Count = count, PodCidrBase = count > 256 ? "10.128.0.0/9" : "10.244.0.0/16" };
+        await using (await HollowNodePool.StartAsync(client, options, loggerFactory.CreateLogger("KubeNet.HollowNodes"), CancellationToken.None))
+        {
+            Console.WriteLine($"{count} simulated node(s) ready");
+            await WaitForStopSignalAsync();
+        }
+
+        return 0;
+    }
+
+    private static async Task WaitForStopSignalAsync()
+    {
+        using var stop = new CancellationTokenSource();
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c =>
+        {
+            c.Cancel = true;
+            stop.Cancel();
+        });
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Cancel();
+        };
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
     private static ILoggerFactory CreateLoggerFactory() => LoggerFactory.Create(b => b.AddSimpleConsole(o =>
     {
         o.SingleLine = true;
@@ -211,7 +293,7 @@ internal static class CommandLine
         Console.WriteLine($"export KUBECONFIG={server.KubeconfigPath}");
         await using var nodes = verb == "server" ? await StartHollowNodesAsync(flags, server, loggerFactory) : null;
         await using var scheduler = verb == "server"
-            ? KubeScheduler.Start(new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(server.KubeconfigPath)), loggerFactory.CreateLogger("KubeNet.Scheduler"))
+            ? KubeScheduler.Start(new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(server.KubeconfigPath)), new SchedulerOptions { LeaderElect = false }, loggerFactory)
             : null;
         await using var controllers = verb == "server"
             ? ControllerManager.Start(new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(server.KubeconfigPath)), new ControllerManagerOptions { LeaderElect = false }, loggerFactory)

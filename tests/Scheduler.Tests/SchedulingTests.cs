@@ -20,7 +20,7 @@ public sealed class SchedulingTests : IAsyncLifetime
         _server = await KubeApiServer.StartAsync(new ApiServerOptions { DataDirectory = _dataDir, SecurePort = 0 });
         _client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(_server.KubeconfigPath));
         _nodes = await HollowNodePool.StartAsync(_client, new HollowNodeOptions { Count = 3, Cpu = "2" }, NullLogger.Instance, CancellationToken.None);
-        _scheduler = KubeScheduler.Start(_client, NullLogger.Instance);
+        _scheduler = KubeScheduler.Start(_client, new SchedulerOptions { LeaderElect = false });
     }
 
     public async Task DisposeAsync()
@@ -113,12 +113,5 @@ public sealed class SchedulingTests : IAsyncLifetime
             _client, new HollowNodeOptions { Count = 1, Cpu = "8", NamePrefix = "big-node-", PodCidrBase = "10.245.0.0/16" }, NullLogger.Instance, CancellationToken.None);
         var scheduled = await WaitForAsync("big", p => !string.IsNullOrEmpty(p.Spec.NodeName));
         Assert.Equal("big-node-0", scheduled.Spec.NodeName);
-    }
-
-    [Fact]
-    public void The_failure_message_counts_reasons_as_kube_scheduler_does()
-    {
-        var message = KubeScheduler.FailureMessage(5, new Dictionary<string, int> { ["Insufficient cpu"] = 3, ["node(s) had untolerated taint {a: b}"] = 2 });
-        Assert.Equal("0/5 nodes are available: 2 node(s) had untolerated taint {a: b}, 3 Insufficient cpu. preemption: 0/5 nodes are available: 5 Preemption is not helpful for scheduling.", message);
     }
 }
