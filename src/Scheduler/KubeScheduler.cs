@@ -25,6 +25,7 @@ public sealed class KubeScheduler : IAsyncDisposable
     private readonly TaskCompletionSource _firstStart = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _run;
     private volatile SchedulerCore? _core;
+    private int _disposed;
 
     private KubeScheduler(IKubernetes client, SchedulerOptions options, ILoggerFactory loggerFactory)
     {
@@ -145,6 +146,11 @@ public sealed class KubeScheduler : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stop.CancelAsync();
         try
         {
