@@ -199,7 +199,7 @@ public sealed partial class KubeApiServer : IAsyncDisposable
 
 }
 
-/// <summary>What kube-apiserver creates on start: the system namespaces and the kubernetes service.</summary>
+/// <summary>What kube-apiserver creates on start: the system namespaces, the kubernetes service and the system PriorityClasses.</summary>
 internal static class Bootstrap
 {
     public static async Task EnsureAsync(GenericStore store, CancellationToken ct)
@@ -227,6 +227,23 @@ internal static class Bootstrap
                 Type = "ClusterIP",
             },
         }, new WriteOptions(), ct);
+
+        // The scheduling post-start hook's classes (an existing one is left as it is).
+        var priorityClasses = KindCatalog.Find("scheduling.k8s.io", "v1", "priorityclasses")!;
+        foreach (var (name, value, description) in new[]
+        {
+            ("system-node-critical", 2_000_001_000, "Used for system critical pods that must not be moved from their current node."),
+            ("system-cluster-critical", 2_000_000_000, "Used for system critical pods that must run in the cluster, but can be moved to another node if necessary."),
+        })
+        {
+            await store.CreateAsync(priorityClasses, null, new V1PriorityClass
+            {
+                Metadata = new V1ObjectMeta { Name = name },
+                Value = value,
+                Description = description,
+            }, new WriteOptions(), ct);
+        }
+
         _ = KubeJson.Options;
     }
 }

@@ -58,7 +58,9 @@ public sealed class LocalCluster : IAsyncDisposable
 
             if (options.Scheduler)
             {
-                cluster._components.Add(KubeScheduler.Start(cluster.NewClient(), loggerFactory.CreateLogger("KubeNet.Scheduler")));
+                var scheduler = KubeScheduler.Start(cluster.NewClient(), new SchedulerOptions { LeaderElect = false }, loggerFactory);
+                cluster._components.Add(scheduler);
+                await scheduler.Started.WaitAsync(TimeSpan.FromSeconds(60), ct);
             }
 
             if (options.Controllers is { } controllers)

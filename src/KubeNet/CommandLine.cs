@@ -28,6 +28,9 @@ internal static class CommandLine
           controller-manager
                       the controllers alone, against any API server: --kubeconfig FILE [--leader-elect true|false]
                       [--controllers *,foo,-bar] [--root-ca-file FILE] [--terminated-pod-gc-threshold N]
+          scheduler   the scheduler alone, against any API server: --kubeconfig FILE [--leader-elect true|false]
+          hollow-nodes
+                      simulated nodes alone, against any API server: --kubeconfig FILE --count N
           version     print the version
         """;
 
@@ -65,8 +68,9 @@ internal static class CommandLine
             case "cri-docker":
                 return await NodeCommands.CriDockerAsync(flags, CreateLoggerFactory());
             case "scheduler":
-                await Console.Error.WriteLineAsync($"kube-net {verb}: this component is not built yet");
-                return 2;
+                return await SchedulerAsync(flags);
+            case "hollow-nodes":
+                return await HollowNodesAsync(flags);
             default:
                 await Console.Error.WriteLineAsync($"kube-net: unknown verb \"{verb}\"\n{Usage}");
                 return 2;
@@ -76,7 +80,7 @@ internal static class CommandLine
     private static readonly HashSet<string> Known =
     [
         "data-dir", "bind", "secure-port", "storage", "etcd-servers", "etcd-cafile", "etcd-certfile", "etcd-keyfile", "etcd-compaction-interval", "pki-dir", "runtime", "runtime-endpoint", "hollow-nodes", "node-name", "kubeconfig", "sync", "leader-elect", "controllers", .. NodeCommands.Flags,
-        "root-ca-file", "terminated-pod-gc-threshold",
+        "root-ca-file", "terminated-pod-gc-threshold", "count",
     ];
 
     private static Dictionary<string, string> ParseFlags(string[] args)
@@ -220,6 +224,81 @@ internal static class CommandLine
         var options = new ControllerManagerOptions { LeaderElect = false, Controllers = names };
         options.Validate();
         return options;
+    }
+
+    /// <summary>`kube-net scheduler --kubeconfig F`: the scheduler alone, campaigning for the kube-scheduler Lease.</summary>
+    private static async Task<int> SchedulerAsync(Dictionary<string, string> flags)
+    {
+        if (!flags.TryGetValue("kubeconfig", out var kubeconfig))
+        {
+            await Console.Error.WriteLineAsync("kube-net scheduler: --kubeconfig FILE is required");
+            return 2;
+        }
+
+        SchedulerOptions options;
+        try
+        {
+            options = new SchedulerOptions { LeaderElect = bool.Parse(flags.GetValueOrDefault("leader-elect", "true")) };
+            options.Validate();
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException)
+        {
+            await Console.Error.WriteLineAsync($"kube-net scheduler: {ex.Message}");
+            return 2;
+        }
+
+        using var loggerFactory = CreateLoggerFactory();
+        using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig));
+        await using (KubeScheduler.Start(client, options, loggerFactory))
+        {
+            await WaitForStopSignalAsync();
+        }
+
+        return 0;
+    }
+
+    /// <summary>`kube-net hollow-nodes --kubeconfig F --count N`: simulated nodes alone, against any API server.</summary>
+    private static async Task<int> HollowNodesAsync(Dictionary<string, string> flags)
+    {
+        if (!flags.TryGetValue("kubeconfig", out var kubeconfig)
+            || !int.TryParse(flags.GetValueOrDefault("count", "1"), System.Globalization.CultureInfo.InvariantCulture, out var count) || count < 1)
+        {
+            await Console.Error.WriteLineAsync("kube-net hollow-nodes: --kubeconfig FILE is required and --count N must be a positive number");
+            return 2;
+        }
+
+        using var loggerFactory = CreateLoggerFactory();
+        using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig));
+        var options = new HollowNodeOptions { Count = count, PodCidrBase = count > 256 ? "10.128.0.0/9" : "10.244.0.0/16" };
+        await using (await HollowNodePool.StartAsync(client, options, loggerFactory.CreateLogger("KubeNet.HollowNodes"), CancellationToken.None))
+        {
+            Console.WriteLine($"{count} simulated node(s) ready");
+            await WaitForStopSignalAsync();
+        }
+
+        return 0;
+    }
+
+    private static async Task WaitForStopSignalAsync()
+    {
+        using var stop = new CancellationTokenSource();
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c =>
+        {
+            c.Cancel = true;
+            stop.Cancel();
+        });
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Cancel();
+        };
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 
     private static ILoggerFactory CreateLoggerFactory() => LoggerFactory.Create(b => b.AddSimpleConsole(o =>
