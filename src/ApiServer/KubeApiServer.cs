@@ -105,7 +105,8 @@ public sealed partial class KubeApiServer : IAsyncDisposable
                 new OpenApiDocuments(),
                 new ResourceHandler(registry, options, watchHandler),
                 () => true,
-                new Http.NodeProxy.PodStreams(registry, pki.KubeletClientCertificate()));
+                new Http.NodeProxy.PodStreams(registry, pki.KubeletClientCertificate()),
+                new Http.NodeProxy.MetricsApi(registry, pki.KubeletClientCertificate()));
             app.Run(router.HandleAsync);
 
             // On SIGTERM the host stops Kestrel first, which waits for in-flight requests: end the watches then, or the

@@ -26,6 +26,7 @@ public sealed partial class KubeletHost : IAsyncDisposable
     private readonly EventRecorder _events;
     private readonly CancellationTokenSource _stop = new();
     private Task? _nodeLoop;
+    private Task? _statsLoop;
 
     private KubeletHost(CriClient cri, NodeAgent node, PodWorkers pods, KubeletServer server, ProbeManager probes, EventRecorder events)
     {
@@ -60,13 +61,15 @@ public sealed partial class KubeletHost : IAsyncDisposable
         var syncer = new PodSyncer(client, cri, volumes, probes, backoff, events, options, logger);
         NodeAgent? node = null;
         workers = new PodWorkers(client, cri, syncer, probes, options, () => node?.RuntimeName ?? "docker", logger);
-        var server = new KubeletServer(workers, cri, clusterCas, "docker");
+        var summary = new Stats.SummaryProvider(cri, () => workers.Pods, options, logger);
+        var server = new KubeletServer(workers, cri, clusterCas, "docker", summary);
         await server.StartAsync(options.Address, options.Port, ct);
         node = new NodeAgent(client, cri, options, server.Port, logger);
         await node.RegisterAsync(ct);
         var host = new KubeletHost(cri, node, workers, server, probes, events);
         workers.Start();
         host._nodeLoop = Task.Run(() => node.RunAsync(host._stop.Token), CancellationToken.None);
+        host._statsLoop = Task.Run(() => summary.RunAsync(options.StatsInterval, host._stop.Token), CancellationToken.None);
         LogStarted(logger, options.NodeName, options.RuntimeEndpoint, server.Port);
         return host;
     }
@@ -77,6 +80,7 @@ public sealed partial class KubeletHost : IAsyncDisposable
         try
         {
             await (_nodeLoop ?? Task.CompletedTask);
+            await (_statsLoop ?? Task.CompletedTask);
         }
         catch (OperationCanceledException)
         {

@@ -36,6 +36,9 @@ public sealed class KubeletOptions
 
     public TimeSpan BackoffMax { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>How often container and node CPU are sampled for /stats/summary rates (cAdvisor housekeeping: 10 s).</summary>
+    public TimeSpan StatsInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(NodeName) || NodeName.Length > 253)

@@ -20,7 +20,8 @@ internal sealed class ApiRouter(
     OpenApiDocuments openApi,
     ResourceHandler resources,
     Func<bool> isReady,
-    NodeProxy.PodStreams? podStreams = null)
+    NodeProxy.PodStreams? podStreams = null,
+    NodeProxy.MetricsApi? metrics = null)
 {
     private int _readInflight;
     private int _mutatingInflight;
@@ -150,6 +151,12 @@ internal sealed class ApiRouter(
         if (!request.IsResourceRequest)
         {
             await DiscoveryAsync(context, request, path);
+            return;
+        }
+
+        if (metrics is not null && NodeProxy.MetricsApi.Handles(request))
+        {
+            await metrics.HandleAsync(context, request);
             return;
         }
 

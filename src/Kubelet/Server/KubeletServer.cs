@@ -21,12 +21,12 @@ using Microsoft.Extensions.Logging;
 namespace KubeNet.Kubelet.Server;
 
 /// <summary>
-/// The kubelet's HTTPS server (upstream port 10250): /healthz, /pods, /containerLogs/NS/POD/CONTAINER and
+/// The kubelet's HTTPS server (upstream port 10250): /healthz, /pods, /stats/summary, /containerLogs/NS/POD/CONTAINER and
 /// /exec|/attach/NS/POD/CONTAINER (proxied to the runtime's streaming server). Clients authenticate with a certificate
 /// issued by the cluster CA (the API server's kubelet client certificate); the serving certificate is self-signed, as a
 /// kubelet without a bootstrap CSR has.
 /// </summary>
-internal sealed class KubeletServer(PodWorkers pods, CriClient cri, X509Certificate2Collection clientCas, string runtimeName)
+internal sealed class KubeletServer(PodWorkers pods, CriClient cri, X509Certificate2Collection clientCas, string runtimeName, Stats.SummaryProvider? summary = null)
 {
     private WebApplication? _app;
 
@@ -91,6 +91,9 @@ internal sealed class KubeletServer(PodWorkers pods, CriClient cri, X509Certific
             case "pods":
                 context.Response.ContentType = "application/json";
                 await context.Response.WriteAsync(k8s.KubernetesJson.Serialize(new V1PodList { ApiVersion = "v1", Kind = "PodList", Metadata = new V1ListMeta(), Items = [.. pods.Pods] }), context.RequestAborted);
+                return;
+            case "stats" when parts.Length == 2 && parts[1] == "summary" && summary is not null:
+                await SummaryAsync(context, summary);
                 return;
             case "containerLogs" when parts.Length == 4:
                 await LogsAsync(context, parts[1], parts[2], parts[3]);
@@ -222,6 +225,23 @@ internal sealed class KubeletServer(PodWorkers pods, CriClient cri, X509Certific
         }
 
         await UpgradeProxy.ProxyAsync(context, new Uri(url));
+    }
+
+    private static async Task SummaryAsync(HttpContext context, Stats.SummaryProvider summary)
+    {
+        System.Text.Json.Nodes.JsonObject body;
+        try
+        {
+            body = await summary.SummaryAsync(context.RequestAborted);
+        }
+        catch (RpcException e)
+        {
+            await PlainErrorAsync(context, 500, "failed to get node info: " + e.Status.Detail);
+            return;
+        }
+
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(body.ToJsonString(), context.RequestAborted);
     }
 
     private static bool Bool(string? value) => value is not null && (value == "1" || value.Equals("true", StringComparison.OrdinalIgnoreCase));

@@ -75,6 +75,7 @@ public sealed class DockerNodeFixture : IAsyncLifetime
             Port = 0,
             PodCidr = PodCidr,
             LeaseRenewInterval = TimeSpan.FromSeconds(2),
+            StatsInterval = TimeSpan.FromSeconds(2),
         }, NullLoggerFactory.Instance);
     }
 
