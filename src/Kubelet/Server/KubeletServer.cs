@@ -101,6 +101,9 @@ internal sealed class KubeletServer(PodWorkers pods, CriClient cri, X509Certific
             case "exec" or "attach" when parts.Length == 4:
                 await StreamAsync(context, parts[0] == "attach", parts[1], parts[2], parts[3]);
                 return;
+            case "portForward" when parts.Length is 3 or 4:
+                await PortForwardAsync(context, parts[1], parts[2]);
+                return;
             default:
                 context.Response.StatusCode = 404;
                 await context.Response.WriteAsync("404 page not found", context.RequestAborted);
@@ -242,6 +245,53 @@ internal sealed class KubeletServer(PodWorkers pods, CriClient cri, X509Certific
 
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(body.ToJsonString(), context.RequestAborted);
+    }
+
+    /// <summary>/portForward/NS/POD[/UID]: the pod's ready sandbox gets a CRI PortForward URL, and the upgrade goes there.</summary>
+    private async Task PortForwardAsync(HttpContext context, string ns, string name)
+    {
+        var ct = context.RequestAborted;
+        var pod = pods.Find(ns, name);
+        if (pod is null)
+        {
+            await PlainErrorAsync(context, 404, $"pod {ns}/{name} not found on this node");
+            return;
+        }
+
+        var sandbox = (await RuntimePod.ReadAsync(cri, pod.Metadata.Uid, ct)).ReadySandbox;
+        if (sandbox is null)
+        {
+            await PlainErrorAsync(context, 400, $"pod {name} has no running sandbox");
+            return;
+        }
+
+        var request = new PortForwardRequest { PodSandboxId = sandbox.Id };
+        foreach (var value in context.Request.Query["ports"])
+        {
+            foreach (var part in (value ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (!int.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+                {
+                    await PlainErrorAsync(context, 400, $"unable to parse \"{value}\" as a port");
+                    return;
+                }
+
+                request.Port.Add(port);
+            }
+        }
+
+        string url;
+        try
+        {
+            url = (await cri.Runtime.PortForwardAsync(request, cancellationToken: ct)).Url;
+        }
+        catch (RpcException e)
+        {
+            await PlainErrorAsync(context, 500, e.Status.Detail);
+            return;
+        }
+
+        await UpgradeProxy.ProxyAsync(context, new Uri(url));
     }
 
     private static bool Bool(string? value) => value is not null && (value == "1" || value.Equals("true", StringComparison.OrdinalIgnoreCase));

@@ -11,7 +11,7 @@ namespace KubeNet.Kubelet.Server;
 /// </summary>
 internal static class UpgradeProxy
 {
-    private static readonly string[] Forwarded = ["Upgrade", "Sec-WebSocket-Key", "Sec-WebSocket-Version", "Sec-WebSocket-Protocol", "Sec-WebSocket-Extensions", "Origin"];
+    private static readonly string[] Forwarded = ["Upgrade", "Sec-WebSocket-Key", "Sec-WebSocket-Version", "Sec-WebSocket-Protocol", "Sec-WebSocket-Extensions", "Origin", "X-Stream-Protocol-Version"];
 
     public static async Task ProxyAsync(HttpContext context, Uri backend)
     {

@@ -40,7 +40,7 @@ internal sealed class PodStreams(GenericStore store, X509Certificate2 clientCert
 
     public static bool Handles(RequestInfo request) =>
         request.Group.Length == 0 && request.Resource == "pods" && request.Name is not null && request.Rest is null
-        && request.Subresource is "log" or "exec" or "attach";
+        && request.Subresource is "log" or "exec" or "attach" or "portforward";
 
     public async Task HandleAsync(HttpContext context, RequestInfo request)
     {
@@ -61,7 +61,8 @@ internal sealed class PodStreams(GenericStore store, X509Certificate2 clientCert
         }
 
         var pod = (V1Pod)found.Value!.Object;
-        var (container, error) = ResolveContainer(pod, context.Request.Query["container"].ToString());
+        // Port-forward addresses the pod (its network namespace), not a container.
+        var (container, error) = sub == "portforward" ? (string.Empty, null) : ResolveContainer(pod, context.Request.Query["container"].ToString());
         if (error is not null)
         {
             await Wire.WriteStatusAsync(context, error);
@@ -86,7 +87,9 @@ internal sealed class PodStreams(GenericStore store, X509Certificate2 clientCert
         }
 
         var host = address.Contains(':', StringComparison.Ordinal) ? $"[{address}]" : address;
-        var path = $"/{(sub == "log" ? "containerLogs" : sub)}/{Uri.EscapeDataString(ns)}/{Uri.EscapeDataString(pod.Metadata.Name)}/{Uri.EscapeDataString(container!)}";
+        var path = sub == "portforward"
+            ? $"/portForward/{Uri.EscapeDataString(ns)}/{Uri.EscapeDataString(pod.Metadata.Name)}"
+            : $"/{(sub == "log" ? "containerLogs" : sub)}/{Uri.EscapeDataString(ns)}/{Uri.EscapeDataString(pod.Metadata.Name)}/{Uri.EscapeDataString(container!)}";
         var query = new StringBuilder();
         foreach (var (key, values) in context.Request.Query)
         {
@@ -190,12 +193,14 @@ internal sealed class PodStreams(GenericStore store, X509Certificate2 clientCert
         }
     }
 
-    private static readonly string[] Forwarded = ["Upgrade", "Sec-WebSocket-Key", "Sec-WebSocket-Version", "Sec-WebSocket-Protocol", "Sec-WebSocket-Extensions"];
+    private static readonly string[] Forwarded = ["Upgrade", "Sec-WebSocket-Key", "Sec-WebSocket-Version", "Sec-WebSocket-Protocol", "Sec-WebSocket-Extensions", "X-Stream-Protocol-Version"];
 
     private async Task UpgradeAsync(HttpContext context, Uri target, string address, int port)
     {
         var upgrade = context.Features.Get<IHttpUpgradeFeature>();
-        if (upgrade is null || !upgrade.IsUpgradableRequest || !context.Request.Headers.Upgrade.ToString().Contains("websocket", StringComparison.OrdinalIgnoreCase))
+        var upgradeTo = context.Request.Headers.Upgrade.ToString();
+        var spdyPortForward = target.AbsolutePath.StartsWith("/portForward/", StringComparison.Ordinal) && upgradeTo.Contains("SPDY/3.1", StringComparison.OrdinalIgnoreCase);
+        if (upgrade is null || !upgrade.IsUpgradableRequest || !(spdyPortForward || upgradeTo.Contains("websocket", StringComparison.OrdinalIgnoreCase)))
         {
             await Wire.WriteStatusAsync(context, ApiError.BadRequest("Upgrade request required: exec and attach are served over WebSocket (v5.channel.k8s.io, v4.channel.k8s.io); SPDY is not supported"));
             return;

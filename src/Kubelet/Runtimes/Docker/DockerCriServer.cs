@@ -100,6 +100,7 @@ public sealed partial class DockerCriServer : IAsyncDisposable
         app.MapGrpcService<DockerImageService>();
         app.Map("/exec/{token}", (HttpContext c) => streaming.HandleAsync(c));
         app.Map("/attach/{token}", (HttpContext c) => streaming.HandleAsync(c));
+        app.Map("/portforward/{token}", (HttpContext c) => streaming.PortForwards.HandleAsync(c));
         await app.StartAsync(ct);
 
         var streamingUrl = app.Urls.Select(u => u.Replace("[::]", "127.0.0.1", StringComparison.Ordinal)).First(u => u.StartsWith("http://", StringComparison.Ordinal) && !u.Contains("unix:", StringComparison.Ordinal));

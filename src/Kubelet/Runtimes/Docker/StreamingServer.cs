@@ -21,6 +21,8 @@ internal sealed partial class StreamingServer(IDockerClient docker, ILogger logg
     /// <summary>http://127.0.0.1:PORT, known once the listener is bound.</summary>
     public string BaseUrl { get; set; } = string.Empty;
 
+    public PortForwarder PortForwards { get; } = new(logger);
+
     public string Register(PendingSession session)
     {
         foreach (var (key, old) in _pending)
