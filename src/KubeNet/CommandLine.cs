@@ -4,6 +4,7 @@ using KubeNet.Kubelet.Simulation;
 using KubeNet.Client;
 using KubeNet.Controllers;
 using KubeNet.Cluster;
+using KubeNet.Scheduler;
 using Microsoft.Extensions.Logging;
 
 namespace KubeNet;

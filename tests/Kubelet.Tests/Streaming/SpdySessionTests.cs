@@ -107,7 +107,7 @@ public sealed class SpdySessionTests
         Assert.Equal((SpdyFrameType.RstStream, 99u, SpdyStatus.InvalidStream), (rst.Type, rst.Word(0), rst.Word(1)));
 
         // A client PING comes back with the same id; unknown control types are ignored.
-        await client.WriteAsync(SpdyFrame.Control((SpdyFrameType)77, 0, [1, 2, 3]));
+        await client.WriteAsync(SpdyFrame.EncodeControl((SpdyFrameType)77, 0, [1, 2, 3]));
         await client.WriteAsync(SpdyFrame.Words(SpdyFrameType.Ping, 1));
         var ping = await ReadAsync(client);
         Assert.Equal((SpdyFrameType.Ping, 1u), (ping.Type, ping.Word(0)));
@@ -146,7 +146,7 @@ public sealed class SpdySessionTests
         Assert.Equal(3u, (await ReadAsync(client)).Word(0));
 
         // A broken frame ends the session with GOAWAY PROTOCOL_ERROR, cleanly.
-        await client.WriteAsync(SpdyFrame.Control(SpdyFrameType.RstStream, 0, [1, 2, 3]));
+        await client.WriteAsync(SpdyFrame.EncodeControl(SpdyFrameType.RstStream, 0, [1, 2, 3]));
         var goAway = await ReadAsync(client);
         Assert.Equal((SpdyFrameType.GoAway, 1u), (goAway.Type, goAway.Word(1)));
         await pair.Served.WaitAsync(Timeout);
@@ -165,7 +165,7 @@ public sealed class SpdySessionTests
                 random.NextBytes(payload);
                 var frame = (round % 3) switch
                 {
-                    0 => SpdyFrame.Control((SpdyFrameType)random.Next(0, 11), (byte)random.Next(256), payload),
+                    0 => SpdyFrame.EncodeControl((SpdyFrameType)random.Next(0, 11), (byte)random.Next(256), payload),
                     1 => SpdyFrame.Data((uint)random.Next(), (byte)random.Next(256), payload),
                     _ => payload,
                 };
@@ -196,7 +196,7 @@ public sealed class SpdySessionTests
     {
         var head = new byte[10];
         System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(head, id);
-        return SpdyFrame.Control(SpdyFrameType.SynStream, 0, [.. head, .. deflater.Deflate(SpdyHeaders.Serialize(headers))]);
+        return SpdyFrame.EncodeControl(SpdyFrameType.SynStream, 0, [.. head, .. deflater.Deflate(SpdyHeaders.Serialize(headers))]);
     }
 
     private static async Task<SpdyFrame> ReadAsync(NetworkStream stream)

@@ -83,7 +83,7 @@ internal sealed record SpdyFrame(SpdyFrameType Type, bool Control, int Version, 
         return new SpdyFrame(SpdyFrameType.Data, false, Version3, flags, BinaryPrimitives.ReadUInt32BigEndian(head) & 0x7fffffff, payload);
     }
 
-    public static byte[] Control(SpdyFrameType type, byte flags, ReadOnlySpan<byte> payload)
+    public static byte[] EncodeControl(SpdyFrameType type, byte flags, ReadOnlySpan<byte> payload)
     {
         var frame = new byte[8 + payload.Length];
         BinaryPrimitives.WriteUInt16BigEndian(frame, 0x8000 | Version3);
@@ -113,7 +113,7 @@ internal sealed record SpdyFrame(SpdyFrameType Type, bool Control, int Version, 
             BinaryPrimitives.WriteUInt32BigEndian(payload.AsSpan(i * 4), words[i]);
         }
 
-        return Control(type, 0, payload);
+        return EncodeControl(type, 0, payload);
     }
 
     public uint Word(int index) => BinaryPrimitives.ReadUInt32BigEndian(Payload.AsSpan(index * 4));

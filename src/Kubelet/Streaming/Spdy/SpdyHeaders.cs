@@ -121,11 +121,11 @@ internal sealed class HeaderDeflater
             _started = true;
         }
 
+        Span<byte> lengths = stackalloc byte[4];
         do
         {
             var length = Math.Min(block.Length, ushort.MaxValue);
             output.WriteByte(0);
-            Span<byte> lengths = stackalloc byte[4];
             BinaryPrimitives.WriteUInt16LittleEndian(lengths, (ushort)length);
             BinaryPrimitives.WriteUInt16LittleEndian(lengths[2..], (ushort)~length);
             output.Write(lengths);

@@ -211,7 +211,7 @@ internal sealed class SpdySession : IAsyncDisposable
         {
             // The deflater's state is per direction: frames carrying header blocks go out in the order they are built.
             var compressed = _deflater.Deflate(SpdyHeaders.Serialize([]));
-            await _transport.WriteAsync(SpdyFrame.Control(SpdyFrameType.SynReply, 0, [.. reply, .. compressed]), ct);
+            await _transport.WriteAsync(SpdyFrame.EncodeControl(SpdyFrameType.SynReply, 0, [.. reply, .. compressed]), ct);
             await _transport.FlushAsync(ct);
         }
         finally
