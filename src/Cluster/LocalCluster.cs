@@ -58,7 +58,9 @@ public sealed class LocalCluster : IAsyncDisposable
 
             if (options.Scheduler)
             {
-                cluster._components.Add(KubeScheduler.Start(cluster.NewClient(), loggerFactory.CreateLogger("KubeNet.Scheduler")));
+                var scheduler = KubeScheduler.Start(cluster.NewClient(), new SchedulerOptions { LeaderElect = false }, loggerFactory);
+                cluster._components.Add(scheduler);
+                await scheduler.Started.WaitAsync(TimeSpan.FromSeconds(60), ct);
             }
 
             if (options.Controllers is { } controllers)
@@ -67,7 +69,12 @@ public sealed class LocalCluster : IAsyncDisposable
                 controllers = controllers with { RootCaPem = controllers.RootCaPem ?? await File.ReadAllTextAsync(server.Pki.CaPath, ct) };
                 cluster.Controllers = ControllerManager.Start(cluster.NewClient(), controllers, loggerFactory);
                 cluster._components.Add(cluster.Controllers);
-                await cluster.Controllers.Started.WaitAsync(TimeSpan.FromSeconds(60), ct);
+
+                // A leader-electing manager may stand by while another API server's manager leads.
+                if (!controllers.LeaderElect)
+                {
+                    await cluster.Controllers.Started.WaitAsync(TimeSpan.FromSeconds(60), ct);
+                }
             }
         }
         catch

@@ -17,11 +17,20 @@ internal static class CommandLine
           server      the all-in-one cluster: API server on embedded storage (and, as they land, the other components)
                       [--data-dir DIR (default ./.kube-net)] [--bind 127.0.0.1] [--secure-port 6443]
                       [--storage sqlite|etcd] [--etcd-servers URL[,URL]] [--runtime auto|docker|none]
+                      [--etcd-cafile F --etcd-certfile F --etcd-keyfile F] [--etcd-compaction-interval 5m]
+                      [--pki-dir DIR (cluster CA shared by several API servers; default DATA-DIR/pki)]
                       [--runtime-endpoint unix://PATH] [--hollow-nodes N] [--node-name NAME]
+                      [--controllers *,foo,-bar ("-*" or empty: no controllers in this process)]
           apiserver   the API server alone (same storage flags as server)
+          kubelet     the kubelet alone: --kubeconfig FILE [--node-name N] [--runtime-endpoint unix://PATH]
+                      [--root-dir DIR] [--kubelet-port 10250] [--address 127.0.0.1] [--pod-cidr CIDR]
+          cri-docker  the Docker CRI server alone: --listen unix://PATH [--root-dir DIR]
           controller-manager
                       the controllers alone, against any API server: --kubeconfig FILE [--leader-elect true|false]
                       [--controllers *,foo,-bar] [--root-ca-file FILE] [--terminated-pod-gc-threshold N]
+          scheduler   the scheduler alone, against any API server: --kubeconfig FILE [--leader-elect true|false]
+          hollow-nodes
+                      simulated nodes alone, against any API server: --kubeconfig FILE --count N
           version     print the version
         """;
 
@@ -54,9 +63,14 @@ internal static class CommandLine
                 return await ServeAsync(verb, flags);
             case "controller-manager":
                 return await ControllerManagerAsync(flags);
-            case "scheduler" or "kubelet" or "cri-docker":
-                await Console.Error.WriteLineAsync($"kube-net {verb}: this component is not built yet");
-                return 2;
+            case "kubelet":
+                return await NodeCommands.KubeletAsync(flags, CreateLoggerFactory());
+            case "cri-docker":
+                return await NodeCommands.CriDockerAsync(flags, CreateLoggerFactory());
+            case "scheduler":
+                return await SchedulerAsync(flags);
+            case "hollow-nodes":
+                return await HollowNodesAsync(flags);
             default:
                 await Console.Error.WriteLineAsync($"kube-net: unknown verb \"{verb}\"\n{Usage}");
                 return 2;
@@ -65,8 +79,8 @@ internal static class CommandLine
 
     private static readonly HashSet<string> Known =
     [
-        "data-dir", "bind", "secure-port", "storage", "etcd-servers", "runtime", "runtime-endpoint", "hollow-nodes", "node-name", "kubeconfig", "sync", "leader-elect", "controllers",
-        "root-ca-file", "terminated-pod-gc-threshold",
+        "data-dir", "bind", "secure-port", "storage", "etcd-servers", "etcd-cafile", "etcd-certfile", "etcd-keyfile", "etcd-compaction-interval", "pki-dir", "runtime", "runtime-endpoint", "hollow-nodes", "node-name", "kubeconfig", "sync", "leader-elect", "controllers", .. NodeCommands.Flags,
+        "root-ca-file", "terminated-pod-gc-threshold", "count",
     ];
 
     private static Dictionary<string, string> ParseFlags(string[] args)
@@ -177,6 +191,116 @@ internal static class CommandLine
         return 0;
     }
 
+    /// <summary>A Go duration such as 5m, 90s, 1h30m or 0; null when it is not one.</summary>
+    private static TimeSpan? GoDuration(string text)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(text, @"^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$");
+        if (text == "0")
+        {
+            return TimeSpan.Zero;
+        }
+
+        if (!match.Success || text.Length == 0)
+        {
+            return null;
+        }
+
+        int Part(int i) => match.Groups[i].Success ? int.Parse(match.Groups[i].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+        return new TimeSpan(0, Part(1), Part(2), Part(3), Part(4));
+    }
+
+    /// <summary>
+    /// The in-process controller-manager of `server`: --controllers as kube-controller-manager reads it, where "-*"
+    /// or an empty list runs none (for a controller-manager started separately against this server).
+    /// </summary>
+    private static ControllerManagerOptions? ServerControllers(string value)
+    {
+        var names = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (names.Length == 0 || names.Contains("-*"))
+        {
+            return null;
+        }
+
+        var options = new ControllerManagerOptions { LeaderElect = false, Controllers = names };
+        options.Validate();
+        return options;
+    }
+
+    /// <summary>`kube-net scheduler --kubeconfig F`: the scheduler alone, campaigning for the kube-scheduler Lease.</summary>
+    private static async Task<int> SchedulerAsync(Dictionary<string, string> flags)
+    {
+        if (!flags.TryGetValue("kubeconfig", out var kubeconfig))
+        {
+            await Console.Error.WriteLineAsync("kube-net scheduler: --kubeconfig FILE is required");
+            return 2;
+        }
+
+        SchedulerOptions options;
+        try
+        {
+            options = new SchedulerOptions { LeaderElect = bool.Parse(flags.GetValueOrDefault("leader-elect", "true")) };
+            options.Validate();
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException)
+        {
+            await Console.Error.WriteLineAsync($"kube-net scheduler: {ex.Message}");
+            return 2;
+        }
+
+        using var loggerFactory = CreateLoggerFactory();
+        using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig));
+        await using (KubeScheduler.Start(client, options, loggerFactory))
+        {
+            await WaitForStopSignalAsync();
+        }
+
+        return 0;
+    }
+
+    /// <summary>`kube-net hollow-nodes --kubeconfig F --count N`: simulated nodes alone, against any API server.</summary>
+    private static async Task<int> HollowNodesAsync(Dictionary<string, string> flags)
+    {
+        if (!flags.TryGetValue("kubeconfig", out var kubeconfig)
+            || !int.TryParse(flags.GetValueOrDefault("count", "1"), System.Globalization.CultureInfo.InvariantCulture, out var count) || count < 1)
+        {
+            await Console.Error.WriteLineAsync("kube-net hollow-nodes: --kubeconfig FILE is required and --count N must be a positive number");
+            return 2;
+        }
+
+        using var loggerFactory = CreateLoggerFactory();
+        using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig));
+        var options = new HollowNodeOptions { Count = count, PodCidrBase = count > 256 ? "10.128.0.0/9" : "10.244.0.0/16" };
+        await using (await HollowNodePool.StartAsync(client, options, loggerFactory.CreateLogger("KubeNet.HollowNodes"), CancellationToken.None))
+        {
+            Console.WriteLine($"{count} simulated node(s) ready");
+            await WaitForStopSignalAsync();
+        }
+
+        return 0;
+    }
+
+    private static async Task WaitForStopSignalAsync()
+    {
+        using var stop = new CancellationTokenSource();
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c =>
+        {
+            c.Cancel = true;
+            stop.Cancel();
+        });
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Cancel();
+        };
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
     private static ILoggerFactory CreateLoggerFactory() => LoggerFactory.Create(b => b.AddSimpleConsole(o =>
     {
         o.SingleLine = true;
@@ -190,18 +314,52 @@ internal static class CommandLine
             DataDirectory = flags.GetValueOrDefault("data-dir", ".kube-net"),
             BindAddress = flags.GetValueOrDefault("bind", "127.0.0.1"),
             SecurePort = int.Parse(flags.GetValueOrDefault("secure-port", "6443"), System.Globalization.CultureInfo.InvariantCulture),
-            Storage = flags.GetValueOrDefault("storage", "sqlite"),
+            Storage = flags.GetValueOrDefault("storage", flags.ContainsKey("etcd-servers") ? "etcd" : "sqlite"),
             SynchronousFull = flags.GetValueOrDefault("sync", "full") != "normal",
+            PkiDirectory = flags.GetValueOrDefault("pki-dir"),
+            EtcdCaFile = flags.GetValueOrDefault("etcd-cafile"),
+            EtcdCertFile = flags.GetValueOrDefault("etcd-certfile"),
+            EtcdKeyFile = flags.GetValueOrDefault("etcd-keyfile"),
         };
+        foreach (var url in flags.GetValueOrDefault("etcd-servers", "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            options.EtcdServers.Add(url);
+        }
+
+        if (flags.TryGetValue("etcd-compaction-interval", out var interval))
+        {
+            if (GoDuration(interval) is not { } duration)
+            {
+                await Console.Error.WriteLineAsync($"kube-net {verb}: --etcd-compaction-interval \"{interval}\" is not a duration such as 5m or 90s");
+                return 2;
+            }
+
+            options.EtcdCompactionInterval = duration;
+        }
+
+        var all = verb == "server";
+        ControllerManagerOptions? controllers = null;
+        if (all)
+        {
+            try
+            {
+                controllers = ServerControllers(flags.GetValueOrDefault("controllers", "*"));
+            }
+            catch (ArgumentException ex)
+            {
+                await Console.Error.WriteLineAsync($"kube-net {verb}: {ex.Message}");
+                return 2;
+            }
+        }
 
         using var loggerFactory = CreateLoggerFactory();
-        var all = verb == "server";
         var clusterOptions = new LocalClusterOptions
         {
             ApiServer = options,
             HollowNodes = all ? HollowNodes(flags) : null,
             Scheduler = all,
-            Controllers = all ? new ControllerManagerOptions { LeaderElect = false } : null,
+            // On etcd several servers may share one cluster: their controller-managers elect one leader.
+            Controllers = controllers is null ? null : new ControllerManagerOptions { LeaderElect = options.Storage == "etcd", Controllers = controllers.Controllers },
         };
 
         // The host's console lifetime turns SIGINT and SIGTERM into a graceful stop.
@@ -223,10 +381,7 @@ internal static class CommandLine
             Console.WriteLine($"{hollow.Count} simulated node(s) ready");
         }
 
-        if (all && flags.GetValueOrDefault("runtime", "auto") != "none")
-        {
-            Console.WriteLine("note: the kubelet is not built yet: no local node runs (simulated nodes come from --hollow-nodes N)");
-        }
+        await using var localNode = all ? await NodeCommands.StartLocalNodeAsync(flags, cluster.Server, options.DataDirectory, loggerFactory) : null;
 
         await cluster.WaitForShutdownAsync(CancellationToken.None);
         return 0;

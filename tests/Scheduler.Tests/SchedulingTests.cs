@@ -1,124 +1,117 @@
 using k8s;
 using k8s.Models;
-using KubeNet.ApiServer;
-using KubeNet.Kubelet.Simulation;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace KubeNet.Scheduler.Tests;
 
-/// <summary>The scheduler against a real API server and simulated nodes: placement, failure reporting, recovery.</summary>
-public sealed class SchedulingTests : IAsyncLifetime
+/// <summary>The scheduler against a real API server and simulated nodes: binding, events, failure reporting, recovery.</summary>
+[Collection(SchedulerClusterCollection.Name)]
+public sealed class SchedulingTests(SchedulerCluster cluster)
 {
-    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "kube-net-sched-" + Guid.NewGuid().ToString("N"));
-    private KubeApiServer? _server;
-    private HollowNodePool? _nodes;
-    private KubeScheduler? _scheduler;
-    private Kubernetes _client = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await KubeApiServer.StartAsync(new ApiServerOptions { DataDirectory = _dataDir, SecurePort = 0 });
-        _client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(_server.KubeconfigPath));
-        _nodes = await HollowNodePool.StartAsync(_client, new HollowNodeOptions { Count = 3, Cpu = "2" }, NullLogger.Instance, CancellationToken.None);
-        _scheduler = KubeScheduler.Start(_client, NullLogger.Instance);
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_scheduler is not null)
-        {
-            await _scheduler.DisposeAsync();
-        }
-
-        if (_nodes is not null)
-        {
-            await _nodes.DisposeAsync();
-        }
-
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
-        }
-
-        _client.Dispose();
-        Directory.Delete(_dataDir, recursive: true);
-    }
-
-    private static V1Pod Pod(string name, string? cpu = null, IDictionary<string, string>? nodeSelector = null) => new()
-    {
-        Metadata = new V1ObjectMeta { Name = name },
-        Spec = new V1PodSpec
-        {
-            NodeSelector = nodeSelector,
-            Containers =
-            [
-                new V1Container
-                {
-                    Name = "c",
-                    Image = "busybox",
-                    Resources = cpu is null ? null : new V1ResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new(cpu) } },
-                },
-            ],
-        },
-    };
-
-    private async Task<V1Pod> WaitForAsync(string name, Func<V1Pod, bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var pod = await _client.CoreV1.ReadNamespacedPodAsync(name, "default");
-            if (condition(pod))
-            {
-                return pod;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"pod {name} did not reach the expected state: {KubernetesJson.Serialize(pod.Status)}");
-            await Task.Delay(100);
-        }
-    }
+    private Kubernetes Client => cluster.Client;
 
     [Fact]
     public async Task A_pod_is_bound_to_a_node_and_runs_there()
     {
-        await _client.CoreV1.CreateNamespacedPodAsync(Pod("plain"), "default");
-        var pod = await WaitForAsync("plain", p => p.Status?.Phase == "Running");
-        Assert.StartsWith("hollow-node-", pod.Spec.NodeName, StringComparison.Ordinal);
+        var ns = await cluster.CreateNamespaceAsync();
+        await Client.CoreV1.CreateNamespacedPodAsync(SchedulerCluster.Pod("plain"), ns);
+        var pod = await cluster.WaitForPodAsync(ns, "plain", p => p.Status?.Phase == "Running");
+        Assert.Contains(pod.Spec.NodeName, cluster.BaseNodes);
         Assert.Contains(pod.Status.Conditions, c => c.Type == "PodScheduled" && c.Status == "True");
-        var events = await _client.CoreV1.ListNamespacedEventAsync("default", fieldSelector: "involvedObject.name=plain,reason=Scheduled");
-        Assert.Contains(events.Items, e => e.Message == $"Successfully assigned default/plain to {pod.Spec.NodeName}");
-    }
-
-    [Fact]
-    public async Task A_node_selector_picks_the_matching_zone()
-    {
-        await _client.CoreV1.CreateNamespacedPodAsync(Pod("zoned", nodeSelector: new Dictionary<string, string> { ["topology.kubernetes.io/zone"] = "zone-b" }), "default");
-        var pod = await WaitForAsync("zoned", p => !string.IsNullOrEmpty(p.Spec.NodeName));
-        var node = await _client.CoreV1.ReadNodeAsync(pod.Spec.NodeName);
-        Assert.Equal("zone-b", node.Metadata.Labels["topology.kubernetes.io/zone"]);
+        await cluster.Scheduler.FlushEventsAsync();
+        var events = await Client.CoreV1.ListNamespacedEventAsync(ns, fieldSelector: "involvedObject.name=plain,reason=Scheduled");
+        var scheduled = Assert.Single(events.Items);
+        Assert.Equal($"Successfully assigned {ns}/plain to {pod.Spec.NodeName}", scheduled.Message);
+        Assert.Equal("Normal", scheduled.Type);
+        Assert.Equal("default-scheduler", scheduled.Source.Component);
     }
 
     [Fact]
     public async Task A_pod_that_fits_nowhere_reports_why_and_runs_once_a_node_fits()
     {
-        await _client.CoreV1.CreateNamespacedPodAsync(Pod("big", cpu: "3"), "default");
-        var pending = await WaitForAsync("big", p => p.Status?.Conditions?.Any(c => c.Type == "PodScheduled" && c.Status == "False") == true);
-        var condition = pending.Status.Conditions.Single(c => c.Type == "PodScheduled");
-        Assert.Equal("Unschedulable", condition.Reason);
-        Assert.StartsWith("0/3 nodes are available: 3 Insufficient cpu.", condition.Message, StringComparison.Ordinal);
-        var events = await _client.CoreV1.ListNamespacedEventAsync("default", fieldSelector: "involvedObject.name=big,reason=FailedScheduling");
-        Assert.NotEmpty(events.Items);
+        var ns = await cluster.CreateNamespaceAsync();
+        await Client.CoreV1.CreateNamespacedPodAsync(SchedulerCluster.Pod("big", cpu: "5"), ns);
+        var pending = await cluster.WaitForUnschedulableAsync(ns, "big");
+        Assert.Equal(
+            "0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.",
+            SchedulerCluster.ScheduledMessage(pending));
+        await cluster.Scheduler.FlushEventsAsync();
+        var events = await Client.CoreV1.ListNamespacedEventAsync(ns, fieldSelector: "involvedObject.name=big,reason=FailedScheduling");
+        var failed = Assert.Single(events.Items);
+        Assert.Equal("Warning", failed.Type);
+        Assert.Equal(SchedulerCluster.ScheduledMessage(pending), failed.Message);
 
-        await using var bigger = await HollowNodePool.StartAsync(
-            _client, new HollowNodeOptions { Count = 1, Cpu = "8", NamePrefix = "big-node-", PodCidrBase = "10.245.0.0/16" }, NullLogger.Instance, CancellationToken.None);
-        var scheduled = await WaitForAsync("big", p => !string.IsNullOrEmpty(p.Spec.NodeName));
+        await using var bigger = await cluster.StartNodesAsync("big-node-", cpu: "8");
+        var scheduled = await cluster.WaitForScheduledAsync(ns, "big");
         Assert.Equal("big-node-0", scheduled.Spec.NodeName);
     }
 
     [Fact]
-    public void The_failure_message_counts_reasons_as_kube_scheduler_does()
+    public async Task A_pod_of_another_profile_is_scheduled_by_it_and_an_unknown_scheduler_name_is_left_alone()
     {
-        var message = KubeScheduler.FailureMessage(5, new Dictionary<string, int> { ["Insufficient cpu"] = 3, ["node(s) had untolerated taint {a: b}"] = 2 });
-        Assert.Equal("0/5 nodes are available: 2 node(s) had untolerated taint {a: b}, 3 Insufficient cpu. preemption: 0/5 nodes are available: 5 Preemption is not helpful for scheduling.", message);
+        var ns = await cluster.CreateNamespaceAsync();
+        var packed = SchedulerCluster.Pod("packed");
+        packed.Spec.SchedulerName = SchedulerCluster.PackingScheduler;
+        var foreign = SchedulerCluster.Pod("foreign");
+        foreign.Spec.SchedulerName = "someone-else";
+        await Client.CoreV1.CreateNamespacedPodAsync(foreign, ns);
+        await Client.CoreV1.CreateNamespacedPodAsync(packed, ns);
+
+        // The scheduler sees pods in creation order: once "packed" is bound, "foreign" has been looked at.
+        await cluster.WaitForScheduledAsync(ns, "packed");
+        await cluster.Scheduler.FlushEventsAsync();
+        var events = await Client.CoreV1.ListNamespacedEventAsync(ns, fieldSelector: "involvedObject.name=packed,reason=Scheduled");
+        Assert.Equal(SchedulerCluster.PackingScheduler, Assert.Single(events.Items).Source.Component);
+
+        var untouched = await Client.CoreV1.ReadNamespacedPodAsync("foreign", ns);
+        Assert.True(string.IsNullOrEmpty(untouched.Spec.NodeName));
+        Assert.DoesNotContain(untouched.Status?.Conditions ?? [], c => c.Type == "PodScheduled" && c.Reason == "Unschedulable");
     }
+
+    [Fact]
+    public async Task MostAllocated_packs_while_LeastAllocated_spreads()
+    {
+        var ns = await cluster.CreateNamespaceAsync();
+        await using var nodes = await cluster.StartNodesAsync("pack-", count: 2, zones: 1);
+        var label = "pack-" + ns;
+        foreach (var node in nodes.Names)
+        {
+            await LabelNodeAsync(node, label, "yes");
+        }
+
+        // Half of the first node taken by a pod placed there directly.
+        var filler = SchedulerCluster.Pod("filler", cpu: "2", memory: "8Gi");
+        filler.Spec.NodeName = nodes.Names[0];
+        await Client.CoreV1.CreateNamespacedPodAsync(filler, ns);
+        await cluster.WaitForPodAsync(ns, "filler", p => p.Status?.Phase == "Running");
+
+        var packed = SchedulerCluster.Pod("packed", cpu: "1", memory: "4Gi");
+        packed.Spec.SchedulerName = SchedulerCluster.PackingScheduler;
+        packed.Spec.NodeSelector = new Dictionary<string, string> { [label] = "yes" };
+        await Client.CoreV1.CreateNamespacedPodAsync(packed, ns);
+        Assert.Equal(nodes.Names[0], (await cluster.WaitForScheduledAsync(ns, "packed")).Spec.NodeName);
+
+        var spread = SchedulerCluster.Pod("spread", cpu: "1", memory: "4Gi");
+        spread.Spec.NodeSelector = new Dictionary<string, string> { [label] = "yes" };
+        await Client.CoreV1.CreateNamespacedPodAsync(spread, ns);
+        Assert.Equal(nodes.Names[1], (await cluster.WaitForScheduledAsync(ns, "spread")).Spec.NodeName);
+    }
+
+    [Fact]
+    public async Task A_gated_pod_is_not_scheduled()
+    {
+        var ns = await cluster.CreateNamespaceAsync();
+        var gated = SchedulerCluster.Pod("gated");
+        gated.Spec.SchedulingGates = [new V1PodSchedulingGate { Name = "example.com/wait" }];
+        await Client.CoreV1.CreateNamespacedPodAsync(gated, ns);
+
+        // Pods are seen in creation order: once the next pod is bound, the gated one has been looked at.
+        await Client.CoreV1.CreateNamespacedPodAsync(SchedulerCluster.Pod("after-gated"), ns);
+        await cluster.WaitForScheduledAsync(ns, "after-gated");
+        var gatedNow = await Client.CoreV1.ReadNamespacedPodAsync("gated", ns);
+        Assert.True(string.IsNullOrEmpty(gatedNow.Spec.NodeName));
+        Assert.DoesNotContain(gatedNow.Status?.Conditions ?? [], c => c.Reason == "Unschedulable");
+    }
+
+    private Task LabelNodeAsync(string node, string key, string value) =>
+        Client.CoreV1.PatchNodeAsync(new V1Patch(new { metadata = new { labels = new Dictionary<string, string> { [key] = value } } }, V1Patch.PatchType.MergePatch), node);
 }

@@ -40,7 +40,7 @@ public sealed class ConformanceCluster : IAsyncLifetime
             _server = await LocalCluster.StartAsync(new LocalClusterOptions
             {
                 ApiServer = new ApiServerOptions { DataDirectory = _dataDirectory, SecurePort = 0 },
-                HollowNodes = new HollowNodeOptions { Count = 3 },
+                HollowNodes = new HollowNodeOptions { Count = 3, Cpu = "4", TerminationDelay = TimeSpan.FromMilliseconds(500) },
             });
             KubeconfigPath = _server.KubeconfigPath;
         }

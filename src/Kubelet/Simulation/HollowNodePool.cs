@@ -55,9 +55,11 @@ public sealed class HollowNodePool : IAsyncDisposable
 
         var stopping = new CancellationTokenSource();
         var driver = new PodDriver(client, nodes, options, logger);
+        var capacity = new NodeCapacitySync(client, nodes.ToDictionary(n => n.Name, StringComparer.Ordinal), options, logger);
         var running = Task.WhenAll(
             Task.Run(() => heartbeat.RunAsync(stopping.Token), CancellationToken.None),
-            Task.Run(() => driver.RunAsync(stopping.Token), CancellationToken.None));
+            Task.Run(() => driver.RunAsync(stopping.Token), CancellationToken.None),
+            Task.Run(() => capacity.RunAsync(stopping.Token), CancellationToken.None));
         return new HollowNodePool(Array.ConvertAll(nodes, n => n.Name), driver, running, stopping, logger);
     }
 
