@@ -522,6 +522,15 @@ internal sealed partial class ResourceHandler(GenericStore store, ApiServerOptio
                 return ApiError.Internal(patched.Message ?? "invalid document");
         }
 
-        return Decode(JsonSerializer.SerializeToUtf8Bytes(patched.Document, KubeJson.NodeOptions), info, current.GetType(), context);
+        var decoded = Decode(JsonSerializer.SerializeToUtf8Bytes(patched.Document, KubeJson.NodeOptions), info, current.GetType(), context);
+
+        // A patch is applied again to the latest object when a concurrent write wins; only a resourceVersion the patch
+        // itself sets is a precondition, as upstream's GuaranteedUpdate retries.
+        if (decoded.IsOk && decoded.Value!.Metadata?.ResourceVersion == current.Metadata.ResourceVersion)
+        {
+            decoded.Value.Metadata!.ResourceVersion = null;
+        }
+
+        return decoded;
     }
 }

@@ -33,11 +33,6 @@ public sealed partial class GarbageCollector : IController
         _graph = new GraphBuilder(_rest, _attemptToDelete, _attemptToOrphan, _logger);
     }
 
-    /// <summary>Completes once the monitors have synced (or the wait for them timed out) and the workers run.</summary>
-    public Task Ready => _ready.Task;
-
-    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
     public void Start() => _run = Task.Run(() => RunAsync(_stop.Token));
 
     private async Task RunAsync(CancellationToken ct)
@@ -64,7 +59,6 @@ public sealed partial class GarbageCollector : IController
                 tasks.Add(Task.Run(() => OrphanWorkerAsync(ct), ct));
             }
 
-            _ready.TrySetResult();
             using var timer = new PeriodicTimer(ResyncPeriod);
             while (await timer.WaitForNextTickAsync(ct))
             {
