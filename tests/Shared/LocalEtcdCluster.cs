@@ -151,6 +151,45 @@ internal sealed class LocalEtcdCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>Watchers registered on a member now, from its /metrics (etcd_debugging_mvcc_watcher_total).</summary>
+    public async Task<int> WatchersAsync(int member)
+    {
+        using var http = CreateHttpClient();
+        string metrics = await http.GetStringAsync(new Uri(_members[member].ClientUrl + "/metrics"));
+        foreach (string line in metrics.Split('\n'))
+        {
+            if (line.StartsWith("etcd_debugging_mvcc_watcher_total ", StringComparison.Ordinal))
+            {
+                return (int)double.Parse(line["etcd_debugging_mvcc_watcher_total ".Length..], System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        throw new InvalidOperationException("etcd_debugging_mvcc_watcher_total is missing from /metrics");
+    }
+
+    /// <summary>Index of the member that serves the only watch of the cluster.</summary>
+    public async Task<int> MemberServingTheWatchAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            for (int i = 0; i < _members.Length; i++)
+            {
+                if (!_members[i].HasExited && await WatchersAsync(i) > 0)
+                {
+                    return i;
+                }
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("no etcd member reports a watcher");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>Waits until every running member answers /health with a leader.</summary>
     public async Task WaitHealthyAsync(TimeSpan timeout)
     {

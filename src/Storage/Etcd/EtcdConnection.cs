@@ -94,16 +94,18 @@ internal sealed partial class EtcdConnection : IDisposable
             {
                 return await call(attempt, DateTime.UtcNow + _options.RequestTimeout, cancellationToken).ConfigureAwait(false);
             }
-            catch (RpcException ex) when (IsTransient(ex, cancellationToken))
+            catch (Exception ex) when (ex is RpcException rpc ? IsTransient(rpc, cancellationToken) : ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
+                // The channel reports an attempt's own deadline as a cancellation, not as DeadlineExceeded.
+                (StatusCode code, string detail) = ex is RpcException r ? (r.StatusCode, r.Status.Detail) : (StatusCode.DeadlineExceeded, "no answer within " + _options.RequestTimeout.TotalSeconds + "s");
                 TimeSpan elapsed = Stopwatch.GetElapsedTime(started);
                 if (elapsed + backoff > _options.RetryTimeout)
                 {
-                    LogGaveUp(operation, attempt + 1, elapsed.TotalSeconds, ex.Status.Detail);
-                    throw new StorageUnavailableException($"etcd did not answer {operation} within {_options.RetryTimeout.TotalSeconds:0.#}s: {ex.Status.Detail}", ex);
+                    LogGaveUp(operation, attempt + 1, elapsed.TotalSeconds, detail);
+                    throw new StorageUnavailableException($"etcd did not answer {operation} within {_options.RetryTimeout.TotalSeconds:0.#}s: {detail}", ex);
                 }
 
-                LogRetrying(operation, attempt + 1, ex.StatusCode, ex.Status.Detail);
+                LogRetrying(operation, attempt + 1, code, detail);
                 await Task.Delay(backoff, cancellationToken).ConfigureAwait(false);
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(1).Ticks));
             }
