@@ -17,6 +17,8 @@ internal static class CommandLine
           server      the all-in-one cluster: API server on embedded storage (and, as they land, the other components)
                       [--data-dir DIR (default ./.kube-net)] [--bind 127.0.0.1] [--secure-port 6443]
                       [--storage sqlite|etcd] [--etcd-servers URL[,URL]] [--runtime auto|docker|none]
+                      [--etcd-cafile F --etcd-certfile F --etcd-keyfile F] [--etcd-compaction-interval 5m]
+                      [--pki-dir DIR (cluster CA shared by several API servers; default DATA-DIR/pki)]
                       [--runtime-endpoint unix://PATH] [--hollow-nodes N] [--node-name NAME]
           apiserver   the API server alone (same storage flags as server)
           kubelet     the kubelet alone: --kubeconfig FILE [--node-name N] [--runtime-endpoint unix://PATH]
@@ -72,7 +74,7 @@ internal static class CommandLine
 
     private static readonly HashSet<string> Known =
     [
-        "data-dir", "bind", "secure-port", "storage", "etcd-servers", "runtime", "runtime-endpoint", "hollow-nodes", "node-name", "kubeconfig", "sync", "leader-elect", "controllers", .. NodeCommands.Flags,
+        "data-dir", "bind", "secure-port", "storage", "etcd-servers", "etcd-cafile", "etcd-certfile", "etcd-keyfile", "etcd-compaction-interval", "pki-dir", "runtime", "runtime-endpoint", "hollow-nodes", "node-name", "kubeconfig", "sync", "leader-elect", "controllers", .. NodeCommands.Flags,
     ];
 
     private static Dictionary<string, string> ParseFlags(string[] args)
@@ -181,6 +183,24 @@ internal static class CommandLine
         return 0;
     }
 
+    /// <summary>A Go duration such as 5m, 90s, 1h30m or 0; null when it is not one.</summary>
+    private static TimeSpan? GoDuration(string text)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(text, @"^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$");
+        if (text == "0")
+        {
+            return TimeSpan.Zero;
+        }
+
+        if (!match.Success || text.Length == 0)
+        {
+            return null;
+        }
+
+        int Part(int i) => match.Groups[i].Success ? int.Parse(match.Groups[i].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+        return new TimeSpan(0, Part(1), Part(2), Part(3), Part(4));
+    }
+
     private static ILoggerFactory CreateLoggerFactory() => LoggerFactory.Create(b => b.AddSimpleConsole(o =>
     {
         o.SingleLine = true;
@@ -194,9 +214,28 @@ internal static class CommandLine
             DataDirectory = flags.GetValueOrDefault("data-dir", ".kube-net"),
             BindAddress = flags.GetValueOrDefault("bind", "127.0.0.1"),
             SecurePort = int.Parse(flags.GetValueOrDefault("secure-port", "6443"), System.Globalization.CultureInfo.InvariantCulture),
-            Storage = flags.GetValueOrDefault("storage", "sqlite"),
+            Storage = flags.GetValueOrDefault("storage", flags.ContainsKey("etcd-servers") ? "etcd" : "sqlite"),
             SynchronousFull = flags.GetValueOrDefault("sync", "full") != "normal",
+            PkiDirectory = flags.GetValueOrDefault("pki-dir"),
+            EtcdCaFile = flags.GetValueOrDefault("etcd-cafile"),
+            EtcdCertFile = flags.GetValueOrDefault("etcd-certfile"),
+            EtcdKeyFile = flags.GetValueOrDefault("etcd-keyfile"),
         };
+        foreach (var url in flags.GetValueOrDefault("etcd-servers", "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            options.EtcdServers.Add(url);
+        }
+
+        if (flags.TryGetValue("etcd-compaction-interval", out var interval))
+        {
+            if (GoDuration(interval) is not { } duration)
+            {
+                await Console.Error.WriteLineAsync($"kube-net {verb}: --etcd-compaction-interval \"{interval}\" is not a duration such as 5m or 90s");
+                return 2;
+            }
+
+            options.EtcdCompactionInterval = duration;
+        }
 
         using var loggerFactory = CreateLoggerFactory();
         var all = verb == "server";
@@ -205,7 +244,8 @@ internal static class CommandLine
             ApiServer = options,
             HollowNodes = all ? HollowNodes(flags) : null,
             Scheduler = all,
-            Controllers = all ? new ControllerManagerOptions { LeaderElect = false } : null,
+            // On etcd several servers may share one cluster: their controller-managers elect one leader.
+            Controllers = all ? new ControllerManagerOptions { LeaderElect = options.Storage == "etcd" } : null,
         };
 
         // The host's console lifetime turns SIGINT and SIGTERM into a graceful stop.

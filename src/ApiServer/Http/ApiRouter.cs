@@ -53,7 +53,7 @@ internal sealed class ApiRouter(
         var longRunning = request?.LegacyWatch == true || Wire.QueryBool(context.Request, "watch");
         if (longRunning)
         {
-            await RouteAsync(context, path, request);
+            await RouteOrFailAsync(context, path, request);
             return;
         }
 
@@ -69,7 +69,7 @@ internal sealed class ApiRouter(
 
         try
         {
-            await RouteAsync(context, path, request);
+            await RouteOrFailAsync(context, path, request);
         }
         finally
         {
@@ -81,6 +81,19 @@ internal sealed class ApiRouter(
             {
                 Interlocked.Decrement(ref _readInflight);
             }
+        }
+    }
+
+    // Storage that stays unreachable past its retries answers as kube-apiserver does when etcd fails: a 500 Status.
+    private async Task RouteOrFailAsync(HttpContext context, string path, RequestInfo? request)
+    {
+        try
+        {
+            await RouteAsync(context, path, request);
+        }
+        catch (KubeNet.Storage.StorageUnavailableException ex) when (!context.Response.HasStarted)
+        {
+            await Wire.WriteStatusAsync(context, ApiError.Internal(ex.Message));
         }
     }
 
