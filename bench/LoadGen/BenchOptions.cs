@@ -27,6 +27,8 @@ internal sealed class BenchOptions
           --server-env NAME=VALUE  extra environment for the kube-net server (repeatable), e.g. DOTNET_gcServer=0 to try
                                  a runtime setting; such a run does not update the benchmarks document
           --keep-data            keep the temporary data directories
+          --etcd                 the etcd run instead: a local etcd member, raw dotnet-etcd puts and guarded transactions,
+                                 EtcdStore.CreateAsync, then `kube-net server --storage etcd` creates and gets (same bounds)
         """;
 
     public int Clients { get; private set; } = 16;
@@ -47,6 +49,7 @@ internal sealed class BenchOptions
     public bool PerfMap { get; private set; }
     public bool KeepData { get; private set; }
     public bool Help { get; private set; }
+    public bool Etcd { get; private set; }
     public Dictionary<string, string> ServerEnvironment { get; } = new(StringComparer.Ordinal);
     public HashSet<string> Only { get; } = new(StringComparer.Ordinal) { "sqlite", "store", "kestrel", "server" };
 
@@ -87,6 +90,7 @@ internal sealed class BenchOptions
                 case "--no-write": o.NoWrite = true; break;
                 case "--perf-map": o.PerfMap = true; break;
                 case "--keep-data": o.KeepData = true; break;
+                case "--etcd": o.Etcd = true; break;
                 case "--server-env":
                     var pair = Next();
                     var eq = pair.IndexOf('=', StringComparison.Ordinal);

@@ -108,6 +108,9 @@ internal sealed class LocalEtcdCluster : IAsyncDisposable
 
     public bool IsRunning(int member) => !_members[member].HasExited;
 
+    /// <summary>CPU time a member has used so far (benchmarks divide it by operations).</summary>
+    public TimeSpan CpuTime(int member) => _members[member].CpuTime();
+
     /// <summary>SIGKILL, as a crashed machine.</summary>
     public void Kill(int member) => _members[member].Kill();
 
@@ -309,6 +312,12 @@ internal sealed class LocalEtcdCluster : IAsyncDisposable
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
             return member;
+        }
+
+        public TimeSpan CpuTime()
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
         }
 
         public void Kill()
