@@ -206,7 +206,7 @@ internal static class Bench
         }
 
         // Warm-up writes go to another namespace so the measured namespace holds exactly the measured creates.
-        await LoadRunner.WarmUpAsync(options.Clients, options.Warmup, i =>
+        await LoadRunner.WarmUpAsync(options.Clients, options.ServerCreateWarmup, i =>
             HttpClients.ExpectAsync(client, HttpClients.Post("/api/v1/namespaces/warmup/configmaps", Payload.ConfigMap("warmup", Payload.Name(i))), HttpStatusCode.Created));
 
         var bodies = Bodies(options.Creates);
