@@ -58,14 +58,13 @@ if ! /usr/bin/python3 -c 'import kubernetes' >/dev/null 2>&1; then
     /usr/bin/python3 -c 'import kubernetes' >/dev/null 2>&1 || fail "/usr/bin/python3 still cannot import kubernetes after installing python3-kubernetes"
 fi
 
-<<<<<<< HEAD
 # The kubelet tests run pods on Docker with CNI networking; hack/docker.sh starts dockerd when it is not running.
 command -v dockerd >/dev/null 2>&1 || apt_install docker.io
 [ -x /usr/lib/cni/bridge ] || apt_install containernetworking-plugins
 [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 || apt_install busybox-static
 command -v iptables >/dev/null 2>&1 || apt_install iptables
 command -v conntrack >/dev/null 2>&1 || apt_install conntrack
-=======
+
 # The etcd backend's tests start their own etcd members on free loopback ports (tests/Shared/LocalEtcdCluster.cs).
 if [ ! -x /usr/bin/etcd ] && [ -z "${KUBENET_ETCD:-}" ]; then
     apt_install etcd-server
@@ -74,7 +73,6 @@ fi
 if [ ! -x /usr/bin/etcdctl ]; then
     apt_install etcd-client
 fi
->>>>>>> 290e70e (docs: etcd and several API servers (README, COMPATIBILITY, ARCHITECTURE); the etcd benchmark run beside raw etcd puts and guarded transactions; hack/test.sh installs etcd-server and etcd-client)
 
 # --- build once ---------------------------------------------------------------------------------------------------
 echo "== building Kube.NET.sln ($configuration)"
