@@ -44,9 +44,17 @@ up() {
         die "a dockerd started earlier (pid $(cat "$pidfile")) does not answer at $socket: see $log"
     fi
     rm -f "$pidfile"
-    setsid dockerd --bridge=none --iptables=false --ip-masq=false --ip-forward=false \
-        --data-root "$state/data" --exec-root "$run/exec" --pidfile "$pidfile" \
-        --host "unix://$socket" --log-driver json-file </dev/null >"$log" 2>&1 &
+    # The daemon outlives this script: it must not keep descriptors it inherited, such as the build lock that
+    # `flock /tmp/kubenet-build.lock dotnet test ...` holds, or every later build waits for dockerd to exit.
+    (
+        for fd in /proc/self/fd/*; do
+            n=${fd##*/}
+            if [ "$n" -gt 2 ] 2>/dev/null; then eval "exec $n>&-"; fi
+        done
+        exec setsid dockerd --bridge=none --iptables=false --ip-masq=false --ip-forward=false \
+            --data-root "$state/data" --exec-root "$run/exec" --pidfile "$pidfile" \
+            --host "unix://$socket" --log-driver json-file </dev/null >"$log" 2>&1
+    ) &
     for _ in $(seq 1 120); do
         if answers; then
             echo "$pidfile" >"$run/started-by-kube-net"
