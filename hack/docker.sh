@@ -44,13 +44,13 @@ up() {
         die "a dockerd started earlier (pid $(cat "$pidfile")) does not answer at $socket: see $log"
     fi
     rm -f "$pidfile"
-    # dockerd outlives its caller: it must not inherit the caller's open files, or it would hold whatever they
-    # hold (a build lock taken with flock stays taken for as long as dockerd runs).
+    # The daemon outlives this script: it must not keep descriptors it inherited, such as the build lock that
+    # `flock /tmp/kubenet-build.lock dotnet test ...` holds, or every later build waits for dockerd to exit.
     (
         for fd in /proc/self/fd/*; do
             n=${fd##*/}
-            [ "$n" -gt 2 ] 2>/dev/null && eval "exec $n>&-"
-        done 2>/dev/null
+            if [ "$n" -gt 2 ] 2>/dev/null; then eval "exec $n>&-"; fi
+        done
         exec setsid dockerd --bridge=none --iptables=false --ip-masq=false --ip-forward=false \
             --data-root "$state/data" --exec-root "$run/exec" --pidfile "$pidfile" \
             --host "unix://$socket" --log-driver json-file </dev/null >"$log" 2>&1

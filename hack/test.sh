@@ -25,7 +25,8 @@ fail() {
 # Builds and test runs share a machine with other builds: take the shared lock when flock exists.
 locked() {
     if command -v flock >/dev/null 2>&1; then
-        flock /tmp/kubenet-build.lock "$@"
+        # -o: the command does not inherit the lock, so a daemon a test starts cannot keep holding it.
+        flock -o /tmp/kubenet-build.lock "$@"
     else
         "$@"
     fi

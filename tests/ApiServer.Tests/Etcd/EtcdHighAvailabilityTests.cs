@@ -12,7 +12,7 @@ namespace KubeNet.ApiServer.Tests.Etcd;
 /// processes sharing one cluster CA. One etcd member (the Raft leader) and one server (the one whose
 /// controller-manager leads) are killed with SIGKILL during a stream of writes.
 /// </summary>
-public sealed class EtcdHighAvailabilityTests : IAsyncDisposable
+public sealed class EtcdHighAvailabilityTests : IDisposable
 {
     private const string LeaseAcquired = "acquired lease kube-system/kube-controller-manager";
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "kubenet-ha-" + Guid.NewGuid().ToString("N")[..12]);
@@ -116,7 +116,7 @@ public sealed class EtcdHighAvailabilityTests : IAsyncDisposable
         Assert.True(acknowledged.Count >= Total / 2, $"only {acknowledged.Count} writes were acknowledged");
     }
 
-    public ValueTask DisposeAsync()
+    public void Dispose()
     {
         try
         {
@@ -125,8 +125,6 @@ public sealed class EtcdHighAvailabilityTests : IAsyncDisposable
         catch (IOException)
         {
         }
-
-        return ValueTask.CompletedTask;
     }
 
     private static Task<T> WaitAsync<T>(Func<T?> probe, TimeSpan timeout, string what) where T : class => WaitAsync(() => Task.FromResult(probe()), timeout, what);
