@@ -112,7 +112,8 @@ public sealed class JobTests(ConformanceCluster cluster)
         await WaitForJobPodsRunningAsync(Client, ns, job.Metadata.Name, 2);
 
         // Whole-second times: the wire format drops fractions.
-        var now1 = DateTime.UtcNow.AddTicks(-(DateTime.UtcNow.Ticks % TimeSpan.TicksPerSecond));
+        var clock = DateTime.UtcNow;
+        var now1 = clock.AddTicks(-(clock.Ticks % TimeSpan.TicksPerSecond));
         var patch = "{\"metadata\":{\"annotations\":{\"patchedstatus\":\"true\"}},\"status\":{\"conditions\":[{\"type\":\"CustomConditionType\",\"status\":\"True\",\"lastTransitionTime\":\"" + now1.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture) + "\"}]}}";
         var patched = await Client.BatchV1.PatchNamespacedJobStatusAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), job.Metadata.Name, ns);
         var condition = patched.Status.Conditions.Single(c => c.Type == "CustomConditionType");
