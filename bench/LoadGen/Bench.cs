@@ -23,6 +23,12 @@ internal sealed class Results
     public string ServerGc { get; set; } = "";
     public string KestrelGc { get; set; } = "";
 
+    /// <summary>CPU used so far by the storage process behind the server (etcd), when there is one.</summary>
+    public Func<TimeSpan>? BackendCpu { get; set; }
+
+    /// <summary>What <see cref="BackendCpu"/> grew by during the create phase.</summary>
+    public TimeSpan? BackendCpuDuringCreates { get; set; }
+
     public IEnumerable<PhaseResult> Phases =>
         new[] { RawSqlite, Store, KestrelGet, KestrelPost, Create, Get, List }.OfType<PhaseResult>();
 }
@@ -41,7 +47,7 @@ internal static class Bench
     {
         var repo = FindRepoRoot();
         var serverDll = Path.GetFullPath(options.ServerDll ?? Path.Combine(repo, "src", "KubeNet", "bin", Configuration, "net10.0", "kube-net.dll"));
-        if (options.Only.Contains("server") && !File.Exists(serverDll))
+        if ((options.Etcd || options.Only.Contains("server")) && !File.Exists(serverDll))
         {
             await Console.Error.WriteLineAsync($"loadgen: {serverDll} is missing; build it with: dotnet build -c Release src/KubeNet");
             return 2;
@@ -58,26 +64,31 @@ internal static class Bench
         Console.WriteLine($"machine: {m.Cores} cores ({m.Cpu}), {m.MemoryBytes / (1024.0 * 1024 * 1024):F1} GiB, {m.Os}, Linux {m.Kernel}, {m.DotNet}; data on {m.Filesystem}");
         Console.WriteLine($"work directory: {work}");
 
+        EtcdResults? etcd = null;
         try
         {
-            if (options.Only.Contains("sqlite"))
+            if (options.Etcd)
+            {
+                etcd = await EtcdBench.RunAsync(options, serverDll, work, results);
+            }
+            else if (options.Only.Contains("sqlite"))
             {
                 Console.WriteLine("baseline: raw SQLite (Microsoft.Data.Sqlite, WAL, synchronous=FULL, one writer thread, batched commits)");
                 results.RawSqlite = await SqliteBaselines.RawAsync(Path.Combine(work, "raw.db"), options);
             }
 
-            if (options.Only.Contains("store"))
+            if (!options.Etcd && options.Only.Contains("store"))
             {
                 Console.WriteLine("baseline: KubeNet.Storage.Sqlite.SqliteStore.CreateAsync (synchronous=FULL, group commit)");
                 results.Store = await SqliteBaselines.StoreAsync(Path.Combine(work, "store.db"), options);
             }
 
-            if (options.Only.Contains("kestrel"))
+            if (!options.Etcd && options.Only.Contains("kestrel"))
             {
                 await KestrelAsync(options, work, results);
             }
 
-            if (options.Only.Contains("server"))
+            if (!options.Etcd && options.Only.Contains("server"))
             {
                 await ServerAsync(options, serverDll, work, results);
             }
@@ -97,13 +108,21 @@ internal static class Bench
             }
         }
 
-        var markdown = Report.Markdown(results);
+        var markdown = etcd is null ? Report.Markdown(results) : EtcdReport.Markdown(etcd);
         Console.WriteLine();
         Console.WriteLine(markdown);
         if (!options.NoWrite && options.Recordable)
         {
             var target = Path.GetFullPath(options.Out ?? Path.Combine(repo, "docs", "BENCHMARKS.md"));
-            Report.Update(target, markdown);
+            if (etcd is null)
+            {
+                Report.Update(target, markdown);
+            }
+            else
+            {
+                Report.Update(target, markdown, EtcdReport.Begin, EtcdReport.End);
+            }
+
             Console.WriteLine($"updated {target}");
         }
         else if (!options.NoWrite)
@@ -111,7 +130,7 @@ internal static class Bench
             Console.WriteLine("note: a partial or tuned run (--only, --server-env, --server-dll, --perf-map) does not update the benchmarks document");
         }
 
-        var failures = results.Phases.Sum(p => p.Errors);
+        var failures = results.Phases.Sum(p => p.Errors) + (etcd?.Phases.Sum(p => p.Errors) ?? 0);
         if (failures > 0)
         {
             await Console.Error.WriteLineAsync($"loadgen: {failures} operations failed");
@@ -148,15 +167,16 @@ internal static class Bench
         results.KestrelLoadedRss = child.RssBytes();
     }
 
-    private static async Task ServerAsync(BenchOptions options, string serverDll, string work, Results results)
+    /// <summary>The server phases (creates, gets, lists) against `kube-net server` with <paramref name="serverArgs"/> added.</summary>
+    internal static async Task ServerAsync(BenchOptions options, string serverDll, string work, Results results, IReadOnlyList<string>? serverArgs = null, string label = "kube-net")
     {
-        Console.WriteLine($"kube-net server: {serverDll}" + string.Concat(options.ServerEnvironment.Select(e => $" {e.Key}={e.Value}")));
+        Console.WriteLine($"{label} server: {serverDll}" + string.Concat(options.ServerEnvironment.Select(e => $" {e.Key}={e.Value}")));
         results.ServerGc = Machine.GcMode(serverDll);
         var dataDir = Path.Combine(work, "server");
         var port = FreePort();
         using var child = ChildProcess.Start(
             DotnetHost(),
-            [serverDll, "server", "--data-dir", dataDir, "--secure-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+            [serverDll, "server", "--data-dir", dataDir, "--secure-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--runtime", "none", .. serverArgs ?? []],
             ChildEnvironment(options).Concat(options.ServerEnvironment).ToDictionary());
         Console.WriteLine($"  kube-net server pid {child.Id} on https://127.0.0.1:{port}");
 
@@ -186,19 +206,21 @@ internal static class Bench
         }
 
         // Warm-up writes go to another namespace so the measured namespace holds exactly the measured creates.
-        await LoadRunner.WarmUpAsync(options.Clients, options.Warmup, i =>
+        await LoadRunner.WarmUpAsync(options.Clients, options.ServerCreateWarmup, i =>
             HttpClients.ExpectAsync(client, HttpClients.Post("/api/v1/namespaces/warmup/configmaps", Payload.ConfigMap("warmup", Payload.Name(i))), HttpStatusCode.Created));
 
         var bodies = Bodies(options.Creates);
         var created = new bool[options.Creates];
         const string collection = "/api/v1/namespaces/" + Payload.Namespace + "/configmaps";
-        results.Create = await LoadRunner.RunAsync("kube-net create ConfigMap", options.Clients, options.Creates, options.CreateDuration, async i =>
+        var backendBefore = results.BackendCpu?.Invoke();
+        results.Create = await LoadRunner.RunAsync($"{label} create ConfigMap", options.Clients, options.Creates, options.CreateDuration, async i =>
         {
             var n = await HttpClients.ExpectAsync(client, HttpClients.Post(collection, bodies[i]), HttpStatusCode.Created);
             created[i] = true;
             return n;
         }, child);
 
+        results.BackendCpuDuringCreates = results.BackendCpu?.Invoke() - backendBefore;
         var names = Enumerable.Range(0, created.Length).Where(i => created[i]).Select(i => collection + "/" + Payload.Name(i)).ToArray();
         if (names.Length == 0)
         {
@@ -207,16 +229,16 @@ internal static class Bench
 
         Task<int> Get(long _) => HttpClients.ExpectAsync(client, HttpClients.Get(names[Random.Shared.Next(names.Length)]), HttpStatusCode.OK);
         await LoadRunner.WarmUpAsync(options.Clients, options.Warmup, Get);
-        results.Get = await LoadRunner.RunAsync("kube-net get ConfigMap", options.Clients, options.Gets, options.GetDuration, Get, child);
+        results.Get = await LoadRunner.RunAsync($"{label} get ConfigMap", options.Clients, options.Gets, options.GetDuration, Get, child);
 
         Task<int> List(long _) => HttpClients.ExpectAsync(client, HttpClients.Get(collection + "?limit=500"), HttpStatusCode.OK);
         await LoadRunner.WarmUpAsync(options.Clients, options.Warmup, List);
-        results.List = await LoadRunner.RunAsync("kube-net list ConfigMaps limit=500", options.Clients, options.Lists, options.ListDuration, List, child);
+        results.List = await LoadRunner.RunAsync($"{label} list ConfigMaps limit=500", options.Clients, options.Lists, options.ListDuration, List, child);
         results.ServerLoadedRss = child.RssBytes();
         Console.WriteLine($"  RSS after load {results.ServerLoadedRss / 1048576.0:F1} MB");
     }
 
-    private static byte[][] Bodies(int count)
+    internal static byte[][] Bodies(int count)
     {
         var bodies = new byte[count][];
         for (var i = 0; i < count; i++)
@@ -228,10 +250,10 @@ internal static class Bench
     }
 
     // With W^X on, JIT code runs from a double-mapped memfd that perf does not look up in /tmp/perf-PID.map.
-    private static Dictionary<string, string> ChildEnvironment(BenchOptions options) =>
+    internal static Dictionary<string, string> ChildEnvironment(BenchOptions options) =>
         options.PerfMap ? new() { ["DOTNET_PerfMapEnabled"] = "1", ["DOTNET_EnableWriteXorExecute"] = "0" } : [];
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -240,7 +262,7 @@ internal static class Bench
         return port;
     }
 
-    private static string DotnetHost()
+    internal static string DotnetHost()
     {
         var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
         if (!string.IsNullOrEmpty(host) && File.Exists(host))
@@ -252,7 +274,7 @@ internal static class Bench
         return !string.IsNullOrEmpty(root) && File.Exists(Path.Combine(root, "dotnet")) ? Path.Combine(root, "dotnet") : "dotnet";
     }
 
-    private static string FindRepoRoot()
+    internal static string FindRepoRoot()
     {
         foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
         {

@@ -18,6 +18,8 @@ internal sealed class BenchOptions
           --baseline-writes N    inserts for the raw SQLite and SqliteStore baselines (default 50000; bounded by --baseline-seconds 20)
           --kestrel-seconds S    length of each bare Kestrel phase (default 10)
           --warmup-seconds S     unmeasured warm-up before each HTTP phase (default 2)
+          --server-warmup-seconds S  unmeasured creates before the server's create phase (default: --warmup-seconds;
+                                 10 with --etcd, so the server's create path is compiled to its final tier first)
           --idle-seconds S       idle time before the idle RSS sample (default 5)
           --server-dll PATH      kube-net.dll to start (default src/KubeNet/bin/<this configuration>/net10.0/kube-net.dll)
           --out PATH             markdown file to update (default docs/BENCHMARKS.md); --no-write leaves it alone
@@ -27,6 +29,8 @@ internal sealed class BenchOptions
           --server-env NAME=VALUE  extra environment for the kube-net server (repeatable), e.g. DOTNET_gcServer=0 to try
                                  a runtime setting; such a run does not update the benchmarks document
           --keep-data            keep the temporary data directories
+          --etcd                 the etcd run instead: a local etcd member, raw dotnet-etcd puts and guarded transactions,
+                                 EtcdStore.CreateAsync, then `kube-net server --storage etcd` creates and gets (same bounds)
         """;
 
     public int Clients { get; private set; } = 16;
@@ -40,6 +44,9 @@ internal sealed class BenchOptions
     public TimeSpan BaselineDuration { get; private set; } = TimeSpan.FromSeconds(20);
     public TimeSpan KestrelDuration { get; private set; } = TimeSpan.FromSeconds(10);
     public TimeSpan Warmup { get; private set; } = TimeSpan.FromSeconds(2);
+    public TimeSpan? ServerWarmup { get; private set; }
+
+    public TimeSpan ServerCreateWarmup => ServerWarmup ?? (Etcd ? TimeSpan.FromSeconds(10) : Warmup);
     public TimeSpan Idle { get; private set; } = TimeSpan.FromSeconds(5);
     public string? ServerDll { get; private set; }
     public string? Out { get; private set; }
@@ -47,6 +54,7 @@ internal sealed class BenchOptions
     public bool PerfMap { get; private set; }
     public bool KeepData { get; private set; }
     public bool Help { get; private set; }
+    public bool Etcd { get; private set; }
     public Dictionary<string, string> ServerEnvironment { get; } = new(StringComparer.Ordinal);
     public HashSet<string> Only { get; } = new(StringComparer.Ordinal) { "sqlite", "store", "kestrel", "server" };
 
@@ -81,12 +89,14 @@ internal sealed class BenchOptions
                 case "--baseline-seconds": o.BaselineDuration = Seconds(); break;
                 case "--kestrel-seconds": o.KestrelDuration = Seconds(); break;
                 case "--warmup-seconds": o.Warmup = Seconds(); break;
+                case "--server-warmup-seconds": o.ServerWarmup = Seconds(); break;
                 case "--idle-seconds": o.Idle = Seconds(); break;
                 case "--server-dll": o.ServerDll = Next(); break;
                 case "--out": o.Out = Next(); break;
                 case "--no-write": o.NoWrite = true; break;
                 case "--perf-map": o.PerfMap = true; break;
                 case "--keep-data": o.KeepData = true; break;
+                case "--etcd": o.Etcd = true; break;
                 case "--server-env":
                     var pair = Next();
                     var eq = pair.IndexOf('=', StringComparison.Ordinal);

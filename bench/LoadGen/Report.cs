@@ -73,15 +73,19 @@ internal static class Report
     }
 
     /// <summary>Replaces the text between the markers; creates the document around them when it is missing.</summary>
-    public static void Update(string path, string markdown)
+    public static void Update(string path, string markdown, string begin = Begin, string end = End)
     {
-        var block = Begin + "\n" + markdown + End;
+        var block = begin + "\n" + markdown + end;
         string text;
         if (File.Exists(path) && File.ReadAllText(path) is var existing
-            && existing.IndexOf(Begin, StringComparison.Ordinal) is var b and >= 0
-            && existing.IndexOf(End, b, StringComparison.Ordinal) is var e and >= 0)
+            && existing.IndexOf(begin, StringComparison.Ordinal) is var b and >= 0
+            && existing.IndexOf(end, b, StringComparison.Ordinal) is var e and >= 0)
         {
-            text = existing[..b] + block + existing[(e + End.Length)..];
+            text = existing[..b] + block + existing[(e + end.Length)..];
+        }
+        else if (File.Exists(path) && begin != Begin)
+        {
+            text = File.ReadAllText(path).TrimEnd() + "\n\n" + block + "\n";
         }
         else
         {

@@ -15,6 +15,26 @@ public sealed class ApiServerOptions
     /// <summary>"sqlite" (embedded, default) or "etcd".</summary>
     public string Storage { get; set; } = "sqlite";
 
+    /// <summary>
+    /// Where the cluster CA, the admin client certificate and the admin token live (--pki-dir); default DATA-DIR/pki.
+    /// Several API servers of one cluster point at one directory so that every client trusts every server.
+    /// </summary>
+    public string? PkiDirectory { get; set; }
+
+    /// <summary>Client URLs of the etcd members (--etcd-servers); required with etcd storage.</summary>
+    public IList<string> EtcdServers { get; } = [];
+
+    /// <summary>CA that signs the etcd members' certificates (--etcd-cafile).</summary>
+    public string? EtcdCaFile { get; set; }
+
+    /// <summary>Client certificate and key presented to etcd (--etcd-certfile, --etcd-keyfile).</summary>
+    public string? EtcdCertFile { get; set; }
+
+    public string? EtcdKeyFile { get; set; }
+
+    /// <summary>How often etcd history is compacted (--etcd-compaction-interval); 5 minutes as kube-apiserver, 0 turns it off.</summary>
+    public TimeSpan EtcdCompactionInterval { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>SQLite synchronous=FULL (default) makes every acknowledged write survive power loss.</summary>
     public bool SynchronousFull { get; set; } = true;
 
@@ -52,6 +72,21 @@ public sealed class ApiServerOptions
         if (Storage is not ("sqlite" or "etcd"))
         {
             throw new ArgumentException($"unknown storage \"{Storage}\": use sqlite or etcd", nameof(Storage));
+        }
+
+        if (Storage == "etcd" && EtcdServers.Count == 0)
+        {
+            throw new ArgumentException("--storage etcd needs --etcd-servers URL[,URL]", nameof(EtcdServers));
+        }
+
+        if (Storage == "sqlite" && EtcdServers.Count > 0)
+        {
+            throw new ArgumentException("--etcd-servers is given but the storage is sqlite: add --storage etcd", nameof(EtcdServers));
+        }
+
+        if (EtcdCompactionInterval < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(EtcdCompactionInterval), EtcdCompactionInterval, "must not be negative");
         }
 
         if (MaxRequestBodyBytes <= 0 || MaxReadInflight <= 0 || MaxMutatingInflight <= 0 || WatchCacheEvents <= 0 || WatcherQueueLength <= 0)

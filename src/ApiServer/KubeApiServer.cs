@@ -11,6 +11,7 @@ using KubeNet.ApiServer.OpenApi;
 using KubeNet.ApiServer.Registry;
 using KubeNet.ApiServer.Registry.Strategies;
 using KubeNet.Storage;
+using KubeNet.Storage.Etcd;
 using KubeNet.Storage.Sqlite;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -60,21 +61,10 @@ public sealed partial class KubeApiServer : IAsyncDisposable
         var dataLock = LockDataDirectory(options.DataDirectory);
         try
         {
-            var pki = ClusterPki.LoadOrCreate(options.DataDirectory, [options.BindAddress, .. options.ExtraSans]);
+            var pki = ClusterPki.LoadOrCreate(options.DataDirectory, [options.BindAddress, .. options.ExtraSans], options.PkiDirectory);
             loggerFactory ??= Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
             var logger = loggerFactory.CreateLogger("KubeNet.ApiServer");
-
-            IKeyValueStore store = options.Storage switch
-            {
-                "sqlite" => await SqliteStore.OpenAsync(
-                    new SqliteStoreOptions
-                    {
-                        Path = Path.Combine(options.DataDirectory, "state.db"),
-                        Synchronous = options.SynchronousFull ? SqliteSynchronousMode.Full : SqliteSynchronousMode.Normal,
-                    },
-                    cancellationToken),
-                _ => throw new NotSupportedException("the etcd backend is not built yet: use --storage sqlite"),
-            };
+            var store = await OpenStoreAsync(options, loggerFactory, cancellationToken);
 
             var cache = new StorageCache(store, options.WatchCacheEvents, loggerFactory.CreateLogger<StorageCache>());
             await cache.StartAsync(cancellationToken);
@@ -114,7 +104,9 @@ public sealed partial class KubeApiServer : IAsyncDisposable
                 new DiscoveryDocuments($"{options.BindAddress}:{options.SecurePort}"),
                 new OpenApiDocuments(),
                 new ResourceHandler(registry, options, watchHandler),
-                () => true);
+                () => true,
+                new Http.NodeProxy.PodStreams(registry, pki.KubeletClientCertificate()),
+                new Http.NodeProxy.MetricsApi(registry, pki.KubeletClientCertificate()));
             app.Run(router.HandleAsync);
 
             // On SIGTERM the host stops Kestrel first, which waits for in-flight requests: end the watches then, or the
@@ -139,7 +131,43 @@ public sealed partial class KubeApiServer : IAsyncDisposable
         }
     }
 
-    // Two servers on one database would each believe they own the revision counter.
+    private static async Task<IKeyValueStore> OpenStoreAsync(ApiServerOptions options, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        if (options.Storage == "sqlite")
+        {
+            return await SqliteStore.OpenAsync(
+                new SqliteStoreOptions
+                {
+                    Path = Path.Combine(options.DataDirectory, "state.db"),
+                    Synchronous = options.SynchronousFull ? SqliteSynchronousMode.Full : SqliteSynchronousMode.Normal,
+                },
+                cancellationToken);
+        }
+
+        var etcd = new EtcdStoreOptions
+        {
+            CaFile = options.EtcdCaFile,
+            CertFile = options.EtcdCertFile,
+            KeyFile = options.EtcdKeyFile,
+            CompactionInterval = options.EtcdCompactionInterval,
+        };
+        foreach (var server in options.EtcdServers)
+        {
+            etcd.Endpoints.Add(server);
+        }
+
+        try
+        {
+            return await EtcdStore.ConnectAsync(etcd, loggerFactory.CreateLogger("KubeNet.Storage.Etcd"), cancellationToken);
+        }
+        catch (StorageUnavailableException ex)
+        {
+            throw new InvalidOperationException($"cannot reach etcd at {string.Join(',', options.EtcdServers)}: {ex.Message}", ex);
+        }
+    }
+
+    // Two servers on one database would each believe they own the revision counter. With etcd each server still
+    // needs a data directory of its own (serving certificate, kubeconfig).
     private static FileStream LockDataDirectory(string directory)
     {
         var path = Path.Combine(directory, "lock");

@@ -3,6 +3,7 @@ using KubeNet.ApiServer;
 using KubeNet.Kubelet.Simulation;
 using KubeNet.Client;
 using KubeNet.Controllers;
+using KubeNet.Cluster;
 using KubeNet.Scheduler;
 using Microsoft.Extensions.Logging;
 
@@ -17,11 +18,17 @@ internal static class CommandLine
           server      the all-in-one cluster: API server on embedded storage (and, as they land, the other components)
                       [--data-dir DIR (default ./.kube-net)] [--bind 127.0.0.1] [--secure-port 6443]
                       [--storage sqlite|etcd] [--etcd-servers URL[,URL]] [--runtime auto|docker|none]
+                      [--etcd-cafile F --etcd-certfile F --etcd-keyfile F] [--etcd-compaction-interval 5m]
+                      [--pki-dir DIR (cluster CA shared by several API servers; default DATA-DIR/pki)]
                       [--runtime-endpoint unix://PATH] [--hollow-nodes N] [--node-name NAME]
+                      [--controllers *,foo,-bar ("-*" or empty: no controllers in this process)]
           apiserver   the API server alone (same storage flags as server)
+          kubelet     the kubelet alone: --kubeconfig FILE [--node-name N] [--runtime-endpoint unix://PATH]
+                      [--root-dir DIR] [--kubelet-port 10250] [--address 127.0.0.1] [--pod-cidr CIDR]
+          cri-docker  the Docker CRI server alone: --listen unix://PATH [--root-dir DIR]
           controller-manager
                       the controllers alone, against any API server: --kubeconfig FILE [--leader-elect true|false]
-                      [--controllers *,foo,-bar]
+                      [--controllers *,foo,-bar] [--root-ca-file FILE] [--terminated-pod-gc-threshold N]
           scheduler   the scheduler alone, against any API server: --kubeconfig FILE [--leader-elect true|false]
           hollow-nodes
                       simulated nodes alone, against any API server: --kubeconfig FILE --count N
@@ -57,13 +64,14 @@ internal static class CommandLine
                 return await ServeAsync(verb, flags);
             case "controller-manager":
                 return await ControllerManagerAsync(flags);
+            case "kubelet":
+                return await NodeCommands.KubeletAsync(flags, CreateLoggerFactory());
+            case "cri-docker":
+                return await NodeCommands.CriDockerAsync(flags, CreateLoggerFactory());
             case "scheduler":
                 return await SchedulerAsync(flags);
             case "hollow-nodes":
                 return await HollowNodesAsync(flags);
-            case "kubelet" or "cri-docker":
-                await Console.Error.WriteLineAsync($"kube-net {verb}: this component is not built yet");
-                return 2;
             default:
                 await Console.Error.WriteLineAsync($"kube-net: unknown verb \"{verb}\"\n{Usage}");
                 return 2;
@@ -72,7 +80,8 @@ internal static class CommandLine
 
     private static readonly HashSet<string> Known =
     [
-        "data-dir", "bind", "secure-port", "storage", "etcd-servers", "runtime", "runtime-endpoint", "hollow-nodes", "node-name", "kubeconfig", "sync", "leader-elect", "controllers", "count",
+        "data-dir", "bind", "secure-port", "storage", "etcd-servers", "etcd-cafile", "etcd-certfile", "etcd-keyfile", "etcd-compaction-interval", "pki-dir", "runtime", "runtime-endpoint", "hollow-nodes", "node-name", "kubeconfig", "sync", "leader-elect", "controllers", .. NodeCommands.Flags,
+        "root-ca-file", "terminated-pod-gc-threshold", "count",
     ];
 
     private static Dictionary<string, string> ParseFlags(string[] args)
@@ -111,7 +120,7 @@ internal static class CommandLine
     }
 
     /// <summary>--hollow-nodes N: simulated nodes that register, heartbeat and run the pods bound to them, in this process.</summary>
-    private static async Task<HollowNodePool?> StartHollowNodesAsync(Dictionary<string, string> flags, KubeApiServer server, ILoggerFactory loggerFactory)
+    private static HollowNodeOptions? HollowNodes(Dictionary<string, string> flags)
     {
         var count = int.Parse(flags.GetValueOrDefault("hollow-nodes", "0"), System.Globalization.CultureInfo.InvariantCulture);
         if (count <= 0)
@@ -126,10 +135,7 @@ internal static class CommandLine
             options.PodCidrBase = "10.128.0.0/9";
         }
 
-        var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(server.KubeconfigPath));
-        var pool = await HollowNodePool.StartAsync(client, options, loggerFactory.CreateLogger("KubeNet.HollowNodes"), CancellationToken.None);
-        Console.WriteLine($"{count} simulated node(s) ready");
-        return pool;
+        return options;
     }
 
     /// <summary>`kube-net controller-manager --kubeconfig F`: the controllers alone, campaigning for leadership.</summary>
@@ -148,10 +154,12 @@ internal static class CommandLine
             {
                 LeaderElect = bool.Parse(flags.GetValueOrDefault("leader-elect", "true")),
                 Controllers = flags.GetValueOrDefault("controllers", "*").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                RootCaPem = flags.TryGetValue("root-ca-file", out var caFile) ? File.ReadAllText(caFile) : ControllerManagerOptions.RootCaFromKubeconfig(kubeconfig),
+                TerminatedPodGcThreshold = int.Parse(flags.GetValueOrDefault("terminated-pod-gc-threshold", "12500"), System.Globalization.CultureInfo.InvariantCulture),
             };
             options.Validate();
         }
-        catch (Exception ex) when (ex is FormatException or ArgumentException)
+        catch (Exception ex) when (ex is FormatException or ArgumentException or IOException or k8s.Exceptions.KubeConfigException)
         {
             await Console.Error.WriteLineAsync($"kube-net controller-manager: {ex.Message}");
             return 2;
@@ -182,6 +190,41 @@ internal static class CommandLine
         }
 
         return 0;
+    }
+
+    /// <summary>A Go duration such as 5m, 90s, 1h30m or 0; null when it is not one.</summary>
+    private static TimeSpan? GoDuration(string text)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(text, @"^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$");
+        if (text == "0")
+        {
+            return TimeSpan.Zero;
+        }
+
+        if (!match.Success || text.Length == 0)
+        {
+            return null;
+        }
+
+        int Part(int i) => match.Groups[i].Success ? int.Parse(match.Groups[i].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+        return new TimeSpan(0, Part(1), Part(2), Part(3), Part(4));
+    }
+
+    /// <summary>
+    /// The in-process controller-manager of `server`: --controllers as kube-controller-manager reads it, where "-*"
+    /// or an empty list runs none (for a controller-manager started separately against this server).
+    /// </summary>
+    private static ControllerManagerOptions? ServerControllers(string value)
+    {
+        var names = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (names.Length == 0 || names.Contains("-*"))
+        {
+            return null;
+        }
+
+        var options = new ControllerManagerOptions { LeaderElect = false, Controllers = names };
+        options.Validate();
+        return options;
     }
 
     /// <summary>`kube-net scheduler --kubeconfig F`: the scheduler alone, campaigning for the kube-scheduler Lease.</summary>
@@ -272,16 +315,59 @@ internal static class CommandLine
             DataDirectory = flags.GetValueOrDefault("data-dir", ".kube-net"),
             BindAddress = flags.GetValueOrDefault("bind", "127.0.0.1"),
             SecurePort = int.Parse(flags.GetValueOrDefault("secure-port", "6443"), System.Globalization.CultureInfo.InvariantCulture),
-            Storage = flags.GetValueOrDefault("storage", "sqlite"),
+            Storage = flags.GetValueOrDefault("storage", flags.ContainsKey("etcd-servers") ? "etcd" : "sqlite"),
             SynchronousFull = flags.GetValueOrDefault("sync", "full") != "normal",
+            PkiDirectory = flags.GetValueOrDefault("pki-dir"),
+            EtcdCaFile = flags.GetValueOrDefault("etcd-cafile"),
+            EtcdCertFile = flags.GetValueOrDefault("etcd-certfile"),
+            EtcdKeyFile = flags.GetValueOrDefault("etcd-keyfile"),
         };
+        foreach (var url in flags.GetValueOrDefault("etcd-servers", "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            options.EtcdServers.Add(url);
+        }
+
+        if (flags.TryGetValue("etcd-compaction-interval", out var interval))
+        {
+            if (GoDuration(interval) is not { } duration)
+            {
+                await Console.Error.WriteLineAsync($"kube-net {verb}: --etcd-compaction-interval \"{interval}\" is not a duration such as 5m or 90s");
+                return 2;
+            }
+
+            options.EtcdCompactionInterval = duration;
+        }
+
+        var all = verb == "server";
+        ControllerManagerOptions? controllers = null;
+        if (all)
+        {
+            try
+            {
+                controllers = ServerControllers(flags.GetValueOrDefault("controllers", "*"));
+            }
+            catch (ArgumentException ex)
+            {
+                await Console.Error.WriteLineAsync($"kube-net {verb}: {ex.Message}");
+                return 2;
+            }
+        }
 
         using var loggerFactory = CreateLoggerFactory();
+        var clusterOptions = new LocalClusterOptions
+        {
+            ApiServer = options,
+            HollowNodes = all ? HollowNodes(flags) : null,
+            Scheduler = all,
+            // On etcd several servers may share one cluster: their controller-managers elect one leader.
+            Controllers = controllers is null ? null : new ControllerManagerOptions { LeaderElect = options.Storage == "etcd", Controllers = controllers.Controllers },
+        };
+
         // The host's console lifetime turns SIGINT and SIGTERM into a graceful stop.
-        KubeApiServer server;
+        LocalCluster cluster;
         try
         {
-            server = await KubeApiServer.StartAsync(options, loggerFactory);
+            cluster = await LocalCluster.StartAsync(clusterOptions, loggerFactory);
         }
         catch (Exception ex) when (ex is InvalidOperationException or IOException or ArgumentException or NotSupportedException)
         {
@@ -289,21 +375,16 @@ internal static class CommandLine
             return 1;
         }
 
-        await using var _ = server;
-        Console.WriteLine($"export KUBECONFIG={server.KubeconfigPath}");
-        await using var nodes = verb == "server" ? await StartHollowNodesAsync(flags, server, loggerFactory) : null;
-        await using var scheduler = verb == "server"
-            ? KubeScheduler.Start(new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(server.KubeconfigPath)), new SchedulerOptions { LeaderElect = false }, loggerFactory)
-            : null;
-        await using var controllers = verb == "server"
-            ? ControllerManager.Start(new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(server.KubeconfigPath)), new ControllerManagerOptions { LeaderElect = false }, loggerFactory)
-            : null;
-        if (verb == "server" && flags.GetValueOrDefault("runtime", "auto") != "none")
+        await using var _ = cluster;
+        Console.WriteLine($"export KUBECONFIG={cluster.KubeconfigPath}");
+        if (clusterOptions.HollowNodes is { } hollow)
         {
-            Console.WriteLine("note: the kubelet is not built yet: no local node runs (simulated nodes come from --hollow-nodes N)");
+            Console.WriteLine($"{hollow.Count} simulated node(s) ready");
         }
 
-        await server.WaitForShutdownAsync(CancellationToken.None);
+        await using var localNode = all ? await NodeCommands.StartLocalNodeAsync(flags, cluster.Server, options.DataDirectory, loggerFactory) : null;
+
+        await cluster.WaitForShutdownAsync(CancellationToken.None);
         return 0;
     }
 }

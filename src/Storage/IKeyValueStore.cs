@@ -7,7 +7,7 @@ namespace KubeNet.Storage;
 /// </summary>
 public interface IKeyValueStore : IAsyncDisposable
 {
-    /// <summary>The newest committed revision (0 for an empty store).</summary>
+    /// <summary>The newest committed revision (0 for an empty SQLite store; a fresh etcd starts at 1).</summary>
     ValueTask<long> GetRevisionAsync(CancellationToken cancellationToken = default);
 
     /// <summary>The current value of <paramref name="key"/>, or null with the store's revision.</summary>
@@ -32,7 +32,9 @@ public interface IKeyValueStore : IAsyncDisposable
     /// <summary>
     /// Events for keys under <paramref name="prefix"/> with revision greater than <paramref name="afterRevision"/>,
     /// in revision order, each with the previous value. Expired when afterRevision is older than the compacted revision.
-    /// The reader completes when the store is disposed or the token is cancelled.
+    /// The reader completes when the store is disposed or the token is cancelled; it completes with a
+    /// <see cref="StorageWatchExpiredException"/> when the store can no longer continue the stream without a gap
+    /// (a reconnect found the history compacted), after which the reader must list again.
     /// </summary>
     ValueTask<WatchResult> WatchAsync(string prefix, long afterRevision, CancellationToken cancellationToken = default);
 
@@ -87,6 +89,13 @@ public enum WatchEventType
     Created,
     Updated,
     Deleted,
+
+    /// <summary>
+    /// No change under the prefix: every event up to <see cref="WatchEvent.Revision"/> has been delivered. A backend whose
+    /// revision also moves for keys outside the watched prefix sends it, so a reader that waits for the store's revision
+    /// (a consistent read from a cache) sees that revision reached. The key is empty and there is no value.
+    /// </summary>
+    Progress,
 }
 
 /// <summary>For Deleted, <see cref="Value"/> holds the key with the delete's revision and the last value before it.</summary>
@@ -98,3 +107,50 @@ public sealed record WatchEvent(WatchEventType Type, KeyValue Value, KeyValue? P
 public sealed record WatchResult(ReadStatus Status, System.Threading.Channels.ChannelReader<WatchEvent>? Events, long CompactedRevision);
 
 public readonly record struct CompactResult(ReadStatus Status, long CompactedRevision);
+
+/// <summary>The backend could not be reached within its retry budget; nothing is known about the outcome of a write.</summary>
+public sealed class StorageUnavailableException : Exception
+{
+    public StorageUnavailableException()
+    {
+    }
+
+    public StorageUnavailableException(string message)
+        : base(message)
+    {
+    }
+
+    public StorageUnavailableException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>A watch stream broke and could not resume: the history it needed is compacted. List again, then watch.</summary>
+public sealed class StorageWatchExpiredException : Exception
+{
+    public StorageWatchExpiredException()
+    {
+    }
+
+    public StorageWatchExpiredException(string message)
+        : base(message)
+    {
+    }
+
+    public StorageWatchExpiredException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    public StorageWatchExpiredException(long resumeRevision, long compactedRevision)
+        : base($"the watch cannot resume at revision {resumeRevision}: history up to {compactedRevision} is compacted")
+    {
+        ResumeRevision = resumeRevision;
+        CompactedRevision = compactedRevision;
+    }
+
+    public long ResumeRevision { get; }
+
+    public long CompactedRevision { get; }
+}

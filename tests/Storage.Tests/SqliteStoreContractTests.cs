@@ -17,6 +17,13 @@ public sealed class SqliteStoreContractTests : StoreContractTests
     }
 
     [Fact]
+    public async Task EmptyStore_HasRevisionZero()
+    {
+        Assert.Equal(0, R0);
+        Assert.Equal(1, (await Store.CreateAsync("/registry/a", Bytes("a"))).Revision);
+    }
+
+    [Fact]
     public async Task Reopen_KeepsDataRevisionAndCompaction()
     {
         WriteResult a = await Store.CreateAsync("/registry/a", Bytes("a1"));

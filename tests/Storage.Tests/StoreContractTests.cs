@@ -4,7 +4,9 @@ namespace KubeNet.Storage.Tests;
 
 /// <summary>
 /// The storage contract, after kube-apiserver's storage/testing/store_tests.go. Every backend derives from
-/// this class and supplies a fresh, empty store per test.
+/// this class and supplies a store per test with no keys of its own. Revisions are counted from the store's revision
+/// when the test starts (<see cref="Rev"/>): a fresh SQLite store starts at 0, etcd at 1, and a store that shares one
+/// etcd with earlier tests wherever those left it.
 /// </summary>
 public abstract partial class StoreContractTests : IAsyncLifetime
 {
@@ -12,19 +14,29 @@ public abstract partial class StoreContractTests : IAsyncLifetime
 
     protected IKeyValueStore Store { get; private set; } = null!;
 
+    /// <summary>The store's revision when the test started.</summary>
+    protected long R0 { get; private set; }
+
     protected abstract Task<IKeyValueStore> CreateStoreAsync();
 
-    public async Task InitializeAsync() => Store = await CreateStoreAsync();
+    public async Task InitializeAsync()
+    {
+        Store = await CreateStoreAsync();
+        R0 = await Store.GetRevisionAsync();
+    }
+
+    /// <summary>The revision of the test's <paramref name="n"/>th write.</summary>
+    protected long Rev(long n) => R0 + n;
 
     public virtual async Task DisposeAsync() => await Store.DisposeAsync();
 
     [Fact]
-    public async Task EmptyStore_HasRevisionZero_AndFirstWriteIsRevisionOne()
+    public async Task FirstWrite_IsTheNextRevision()
     {
-        Assert.Equal(0, await Store.GetRevisionAsync());
+        Assert.Equal(R0, await Store.GetRevisionAsync());
         WriteResult created = await Store.CreateAsync("/registry/pods/default/a", Bytes("a"));
-        Assert.Equal(1, created.Revision);
-        Assert.Equal(1, await Store.GetRevisionAsync());
+        Assert.Equal(Rev(1), created.Revision);
+        Assert.Equal(Rev(1), await Store.GetRevisionAsync());
     }
 
     [Fact]
@@ -87,7 +99,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         GetResult got = await Store.GetAsync("/registry/pods/default/missing");
 
         Assert.Null(got.Value);
-        Assert.Equal(1, got.Revision);
+        Assert.Equal(Rev(1), got.Revision);
     }
 
     [Fact]
@@ -128,7 +140,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
 
         Assert.Equal(WriteStatus.NotFound, result.Status);
         Assert.Null(result.Current);
-        Assert.Equal(0, await Store.GetRevisionAsync());
+        Assert.Equal(R0, await Store.GetRevisionAsync());
     }
 
     [Fact]
@@ -175,7 +187,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         WriteResult deleted = await Store.DeleteAsync("/registry/pods/default/missing", 0);
 
         Assert.Equal(WriteStatus.NotFound, deleted.Status);
-        Assert.Equal(0, await Store.GetRevisionAsync());
+        Assert.Equal(R0, await Store.GetRevisionAsync());
     }
 
     [Fact]
@@ -187,7 +199,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         WriteResult again = await Store.CreateAsync("/registry/pods/default/a", Bytes("v2"));
 
         Assert.Equal(WriteStatus.Ok, again.Status);
-        Assert.Equal(3, again.Current!.CreateRevision);
+        Assert.Equal(Rev(3), again.Current!.CreateRevision);
     }
 
     [Fact]
@@ -294,7 +306,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
 
         // Changes after the first page must not show in the following pages.
         await Store.DeleteAsync("/registry/pods/p2", 0);
-        await Store.UpdateAsync("/registry/pods/p3", Bytes("changed"), 4);
+        await Store.UpdateAsync("/registry/pods/p3", Bytes("changed"), Rev(4));
         await Store.CreateAsync("/registry/pods/p1a", Bytes("new"));
         await Store.CreateAsync("/registry/pods/p9", Bytes("new"));
 
@@ -347,7 +359,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     {
         await Store.CreateAsync("/registry/a", Bytes("v"));
 
-        ListResult list = await Store.ListAsync("/registry/", new ListRequest { Revision = 100 });
+        ListResult list = await Store.ListAsync("/registry/", new ListRequest { Revision = Rev(100) });
 
         Assert.Equal(ReadStatus.TooLarge, list.Status);
     }
@@ -402,11 +414,11 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         await Store.CreateAsync("/registry/a", Bytes("v"));
         await Store.CreateAsync("/registry/b", Bytes("v"));
 
-        Assert.Equal(ReadStatus.TooLarge, (await Store.CompactAsync(10)).Status);
-        Assert.Equal(ReadStatus.Ok, (await Store.CompactAsync(2)).Status);
-        CompactResult again = await Store.CompactAsync(1);
+        Assert.Equal(ReadStatus.TooLarge, (await Store.CompactAsync(Rev(10))).Status);
+        Assert.Equal(ReadStatus.Ok, (await Store.CompactAsync(Rev(2))).Status);
+        CompactResult again = await Store.CompactAsync(Rev(1));
         Assert.Equal(ReadStatus.Expired, again.Status);
-        Assert.Equal(2, again.CompactedRevision);
+        Assert.Equal(Rev(2), again.CompactedRevision);
     }
 
     [Fact]
@@ -435,7 +447,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
 
         Assert.Single(results, r => r.Status == WriteStatus.Ok);
         Assert.Equal(Writers - 1, results.Count(r => r.Status == WriteStatus.AlreadyExists));
-        Assert.Equal(1, await Store.GetRevisionAsync());
+        Assert.Equal(Rev(1), await Store.GetRevisionAsync());
     }
 
     [Fact]
@@ -458,7 +470,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         WriteResult[] all = results.SelectMany(r => r).ToArray();
         Assert.All(all, r => Assert.Equal(WriteStatus.Ok, r.Status));
         Assert.Equal(Writers * PerWriter, all.Select(r => r.Revision).Distinct().Count());
-        Assert.Equal(Writers * PerWriter, await Store.GetRevisionAsync());
+        Assert.Equal(Rev(Writers * PerWriter), await Store.GetRevisionAsync());
 
         ListResult list = await Store.ListAsync("/registry/", new ListRequest());
         Assert.Equal(Writers * PerWriter, list.Items.Count);

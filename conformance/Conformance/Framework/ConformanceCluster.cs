@@ -5,18 +5,20 @@ using System.Security.Cryptography.X509Certificates;
 using k8s;
 using k8s.Models;
 using KubeNet.ApiServer;
+using KubeNet.Cluster;
+using KubeNet.Kubelet.Simulation;
 
 namespace KubeNet.Conformance.Framework;
 
 /// <summary>
-/// The cluster under test: the one KUBECONFIG names, or, when KUBECONFIG is unset, a Kube.NET API server started in
-/// this process on a free port. The scenarios only talk to it through clients, so they run against any cluster.
+/// The cluster under test: the one KUBECONFIG names, or, when KUBECONFIG is unset, the all-in-one Kube.NET cluster
+/// (API server, three simulated nodes, scheduler, controller-manager) started in this process on a free port. The scenarios only talk to it through clients, so they run against any cluster.
 /// </summary>
 public sealed class ConformanceCluster : IAsyncLifetime
 {
     public const string Kubectl = "/usr/bin/kubectl";
 
-    private KubeApiServer? _server;
+    private LocalCluster? _server;
     private string? _dataDirectory;
 
     public string KubeconfigPath { get; private set; } = "";
@@ -35,7 +37,11 @@ public sealed class ConformanceCluster : IAsyncLifetime
         else
         {
             _dataDirectory = Path.Combine(Path.GetTempPath(), "kubenet-conformance-" + Guid.NewGuid().ToString("N")[..12]);
-            _server = await KubeApiServer.StartAsync(new ApiServerOptions { DataDirectory = _dataDirectory, SecurePort = 0 });
+            _server = await LocalCluster.StartAsync(new LocalClusterOptions
+            {
+                ApiServer = new ApiServerOptions { DataDirectory = _dataDirectory, SecurePort = 0 },
+                HollowNodes = new HollowNodeOptions { Count = 3, Cpu = "4", TerminationDelay = TimeSpan.FromMilliseconds(500) },
+            });
             KubeconfigPath = _server.KubeconfigPath;
         }
 

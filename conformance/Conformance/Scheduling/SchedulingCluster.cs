@@ -1,57 +1,22 @@
 using k8s;
 using KubeNet.Conformance.Framework;
-using KubeNet.Kubelet.Simulation;
-using KubeNet.Scheduler;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace KubeNet.Conformance.Scheduling;
 
 /// <summary>
-/// The cluster the sig-scheduling scenarios run against: the one KUBECONFIG names as it is, or, in process, the API
-/// server of <see cref="ConformanceCluster"/> plus a scheduler and three simulated worker nodes, which these scenarios
-/// need and the plain fixture does not start. Once the shared fixture runs a whole cluster, the scenarios can take it
-/// instead by changing their collection.
+/// The cluster the sig-scheduling scenarios run against: the one KUBECONFIG names, or the in-process all-in-one
+/// cluster of <see cref="ConformanceCluster"/> (API server, scheduler, three simulated 4-cpu nodes). The scenarios
+/// fill nodes and taint them, so they get a cluster of their own rather than sharing one with other scenarios.
 /// </summary>
 public sealed class SchedulingCluster : IAsyncLifetime
 {
-    private HollowNodePool? _nodes;
-    private KubeScheduler? _scheduler;
-
     public ConformanceCluster Cluster { get; } = new();
 
     public Kubernetes Client => Cluster.Client;
 
-    public async Task InitializeAsync()
-    {
-        await Cluster.InitializeAsync();
-        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("KUBECONFIG")))
-        {
-            return;
-        }
+    public Task InitializeAsync() => Cluster.InitializeAsync();
 
-        _nodes = await HollowNodePool.StartAsync(
-            Cluster.Client,
-            new HollowNodeOptions { Count = 3, Cpu = "4", TerminationDelay = TimeSpan.FromMilliseconds(500) },
-            NullLogger.Instance,
-            CancellationToken.None);
-        _scheduler = KubeScheduler.Start(Cluster.Client, new SchedulerOptions { LeaderElect = false });
-        await _scheduler.Started.WaitAsync(TimeSpan.FromSeconds(60));
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_scheduler is not null)
-        {
-            await _scheduler.DisposeAsync();
-        }
-
-        if (_nodes is not null)
-        {
-            await _nodes.DisposeAsync();
-        }
-
-        await Cluster.DisposeAsync();
-    }
+    public Task DisposeAsync() => Cluster.DisposeAsync();
 }
 
 [CollectionDefinition(Name)]

@@ -34,10 +34,20 @@ public sealed class ClusterPki
 
     public string AdminKeyPath => Path.Combine(Directory, "admin.key");
 
-    public static ClusterPki LoadOrCreate(string dataDirectory, IEnumerable<string> sans)
+    /// <summary>
+    /// Loads the cluster's certificates, making what is missing. The CA, the admin credentials and the admin token live
+    /// in <paramref name="pkiDirectory"/> (default DATA-DIR/pki); API servers of one cluster share that directory, so
+    /// every client trusts them all. Each server's serving certificate lives in its own DATA-DIR/pki.
+    /// </summary>
+    public static ClusterPki LoadOrCreate(string dataDirectory, IEnumerable<string> sans, string? pkiDirectory = null)
     {
-        var dir = Path.Combine(dataDirectory, "pki");
+        var servingDir = Path.Combine(dataDirectory, "pki");
+        var dir = pkiDirectory ?? servingDir;
         System.IO.Directory.CreateDirectory(dir);
+        System.IO.Directory.CreateDirectory(servingDir);
+
+        // Servers started together on a shared directory must agree on one CA: the first makes it, the others wait.
+        using var creating = LockDirectory(dir);
         var caCrt = Path.Combine(dir, "ca.crt");
         var caKey = Path.Combine(dir, "ca.key");
         if (!File.Exists(caCrt) || !File.Exists(caKey))
@@ -53,16 +63,23 @@ public sealed class ClusterPki
         }
 
         var caCert = X509Certificate2.CreateFromPemFile(caCrt, caKey);
-        var servingCrt = Path.Combine(dir, "apiserver.crt");
-        var servingKey = Path.Combine(dir, "apiserver.key");
+        var servingCrt = Path.Combine(servingDir, "apiserver.crt");
+        var servingKey = Path.Combine(servingDir, "apiserver.key");
         var wanted = new SortedSet<string>(["localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local", "127.0.0.1", "::1", "10.96.0.1", Dns.GetHostName()], StringComparer.Ordinal);
         foreach (var s in sans)
         {
             wanted.Add(s);
         }
 
-        var sanFile = Path.Combine(dir, "apiserver.sans");
+        // The CA's thumbprint is part of what the serving certificate was made for: a server moved to a shared CA
+        // gets a new serving certificate signed by it.
+        var sanFile = Path.Combine(servingDir, "apiserver.sans");
         var sanText = string.Join('\n', wanted);
+        if (pkiDirectory is not null)
+        {
+            sanText += "\nca " + caCert.Thumbprint;
+        }
+
         if (!File.Exists(servingCrt) || !File.Exists(sanFile) || File.ReadAllText(sanFile) != sanText)
         {
             Issue(caCert, "kube-apiserver", null, wanted, server: true, servingCrt, servingKey);
@@ -86,6 +103,23 @@ public sealed class ClusterPki
         using var pem = X509Certificate2.CreateFromPemFile(servingCrt, servingKey);
         var serving = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
         return new ClusterPki(dir, caCert, serving, File.ReadAllText(tokenFile).Trim());
+    }
+
+    private static FileStream LockDirectory(string directory)
+    {
+        var path = Path.Combine(directory, ".lock");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(50);
+            }
+        }
     }
 
     /// <summary>Issues a client certificate signed by the cluster CA (CN = user, O = group).</summary>
@@ -134,6 +168,14 @@ public sealed class ClusterPki
         var serial = RandomNumberGenerator.GetBytes(16);
         serial[0] &= 0x7f;
         return req.Create(ca, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddYears(5), serial);
+    }
+
+    /// <summary>The certificate the API server presents to kubelets (CN kube-apiserver-kubelet-client, O system:masters).</summary>
+    public X509Certificate2 KubeletClientCertificate()
+    {
+        var (cert, key) = IssueClient("kube-apiserver-kubelet-client", "system:masters");
+        using var pem = X509Certificate2.CreateFromPem(cert, key);
+        return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
     }
 
     /// <summary>True when <paramref name="certificate"/> chains to the cluster CA and is meant for client authentication.</summary>

@@ -36,6 +36,13 @@ internal sealed class DiscoveryDocuments
             _legacy["/apis/" + group] = Json(g);
         }
 
+        // metrics.k8s.io is served from the kubelets' summaries, as an aggregated metrics-server would serve it.
+        var metrics = Http.NodeProxy.MetricsApi.GroupObject();
+        groups.Add(metrics.DeepClone());
+        metrics["kind"] = "APIGroup";
+        metrics["apiVersion"] = "v1";
+        _legacy["/apis/" + Http.NodeProxy.MetricsApi.Group] = Json(metrics);
+        _legacy[$"/apis/{Http.NodeProxy.MetricsApi.Group}/{Http.NodeProxy.MetricsApi.Version}"] = Json(Http.NodeProxy.MetricsApi.ResourceList());
         _legacy["/apis"] = Json(new JsonObject { ["kind"] = "APIGroupList", ["apiVersion"] = "v1", ["groups"] = groups });
         foreach (var group in KindCatalog.Groups)
         {
@@ -49,7 +56,7 @@ internal sealed class DiscoveryDocuments
         foreach (var v in new[] { "v2", "v2beta1" })
         {
             _aggregated[("/api", v)] = Aggregated(v, KindCatalog.Groups.Where(g => g.Length == 0));
-            _aggregated[("/apis", v)] = Aggregated(v, KindCatalog.Groups.Where(g => g.Length > 0));
+            _aggregated[("/apis", v)] = Aggregated(v, KindCatalog.Groups.Where(g => g.Length > 0), Http.NodeProxy.MetricsApi.AggregatedGroup());
         }
     }
 
@@ -158,7 +165,7 @@ internal sealed class DiscoveryDocuments
         };
     }
 
-    private static DiscoveryDocument Aggregated(string version, IEnumerable<string> groups)
+    private static DiscoveryDocument Aggregated(string version, IEnumerable<string> groups, params JsonObject[] served)
     {
         var items = new JsonArray();
         foreach (var group in groups)
@@ -216,6 +223,11 @@ internal sealed class DiscoveryDocuments
             }
 
             items.Add(new JsonObject { ["metadata"] = metadata, ["versions"] = versions });
+        }
+
+        foreach (var group in served)
+        {
+            items.Add(group);
         }
 
         var list = new JsonObject

@@ -19,7 +19,9 @@ internal sealed class ApiRouter(
     DiscoveryDocuments discovery,
     OpenApiDocuments openApi,
     ResourceHandler resources,
-    Func<bool> isReady)
+    Func<bool> isReady,
+    NodeProxy.PodStreams? podStreams = null,
+    NodeProxy.MetricsApi? metrics = null)
 {
     private int _readInflight;
     private int _mutatingInflight;
@@ -52,7 +54,7 @@ internal sealed class ApiRouter(
         var longRunning = request?.LegacyWatch == true || Wire.QueryBool(context.Request, "watch");
         if (longRunning)
         {
-            await RouteAsync(context, path, request);
+            await RouteOrFailAsync(context, path, request);
             return;
         }
 
@@ -68,7 +70,7 @@ internal sealed class ApiRouter(
 
         try
         {
-            await RouteAsync(context, path, request);
+            await RouteOrFailAsync(context, path, request);
         }
         finally
         {
@@ -80,6 +82,19 @@ internal sealed class ApiRouter(
             {
                 Interlocked.Decrement(ref _readInflight);
             }
+        }
+    }
+
+    // Storage that stays unreachable past its retries answers as kube-apiserver does when etcd fails: a 500 Status.
+    private async Task RouteOrFailAsync(HttpContext context, string path, RequestInfo? request)
+    {
+        try
+        {
+            await RouteAsync(context, path, request);
+        }
+        catch (KubeNet.Storage.StorageUnavailableException ex) when (!context.Response.HasStarted)
+        {
+            await Wire.WriteStatusAsync(context, ApiError.Internal(ex.Message));
         }
     }
 
@@ -139,10 +154,22 @@ internal sealed class ApiRouter(
             return;
         }
 
+        if (metrics is not null && NodeProxy.MetricsApi.Handles(request))
+        {
+            await metrics.HandleAsync(context, request);
+            return;
+        }
+
         var info = KindCatalog.Find(request.Group, request.Version, request.Resource);
         if (info is null)
         {
             await Wire.WriteStatusAsync(context, NotFoundPath());
+            return;
+        }
+
+        if (podStreams is not null && NodeProxy.PodStreams.Handles(request))
+        {
+            await podStreams.HandleAsync(context, request);
             return;
         }
 

@@ -522,124 +522,15 @@ internal sealed partial class ResourceHandler(GenericStore store, ApiServerOptio
                 return ApiError.Internal(patched.Message ?? "invalid document");
         }
 
-        return Decode(JsonSerializer.SerializeToUtf8Bytes(patched.Document, KubeJson.NodeOptions), info, current.GetType(), context);
-    }
+        var decoded = Decode(JsonSerializer.SerializeToUtf8Bytes(patched.Document, KubeJson.NodeOptions), info, current.GetType(), context);
 
-    private static Outcome<V1DeleteOptions> ReadDeleteOptions(HttpRequest http, byte[] body)
-    {
-        V1DeleteOptions? opts = null;
-        if (body.Length > 0)
+        // A patch is applied again to the latest object when a concurrent write wins; only a resourceVersion the patch
+        // itself sets is a precondition, as upstream's GuaranteedUpdate retries.
+        if (decoded.IsOk && decoded.Value!.Metadata?.ResourceVersion == current.Metadata.ResourceVersion)
         {
-            var json = BodyAsJson(body, http.ContentType);
-            if (!json.IsOk)
-            {
-                return json.Error!;
-            }
-
-            try
-            {
-                opts = KubeJson.Deserialize<V1DeleteOptions>(json.Value!);
-            }
-            catch (JsonException ex)
-            {
-                return ApiError.BadRequest(ex.Message);
-            }
+            decoded.Value.Metadata!.ResourceVersion = null;
         }
 
-        opts ??= new V1DeleteOptions();
-        if (long.TryParse(http.Query["gracePeriodSeconds"], out var grace))
-        {
-            opts.GracePeriodSeconds = grace;
-        }
-
-        if (http.Query.TryGetValue("propagationPolicy", out var policy))
-        {
-            opts.PropagationPolicy = policy;
-        }
-
-        if (opts.PropagationPolicy is not (null or "Orphan" or "Background" or "Foreground"))
-        {
-            return ApiError.Invalid("", "DeleteOptions", string.Empty,
-                [FieldError.NotSupported("propagationPolicy", opts.PropagationPolicy, ["Foreground", "Background", "Orphan", "nil"])]);
-        }
-
-        return opts;
-    }
-
-    private async Task DeleteAsync(HttpContext context, ResourceInfo info, string? ns, string name)
-    {
-        var body = await Wire.ReadBodyAsync(context.Request, options.MaxRequestBodyBytes, context.RequestAborted);
-        if (body is null)
-        {
-            await Wire.WriteStatusAsync(context, ApiError.RequestEntityTooLarge(options.MaxRequestBodyBytes));
-            return;
-        }
-
-        var opts = ReadDeleteOptions(context.Request, body);
-        if (!opts.IsOk)
-        {
-            await Wire.WriteStatusAsync(context, opts.Error!);
-            return;
-        }
-
-        var dryRun = context.Request.Query["dryRun"].Contains("All") || (opts.Value!.DryRun?.Contains("All") ?? false);
-        var result = await store.DeleteAsync(info, ns, name, opts.Value!, dryRun, context.RequestAborted);
-        if (!result.IsOk)
-        {
-            await Wire.WriteStatusAsync(context, result.Error!);
-            return;
-        }
-
-        var deleted = result.Value!;
-        if (deleted.Deleted && !store.StrategyFor(info).ReturnsDeletedObject)
-        {
-            await Wire.WriteObjectAsync(context, 200, Wire.Success(new V1StatusDetails
-            {
-                Name = name,
-                Group = info.Group.Length == 0 ? null : info.Group,
-                Kind = info.Resource,
-                Uid = deleted.Object.Metadata.Uid,
-            }));
-            return;
-        }
-
-        await Wire.WriteJsonAsync(context, 200, Tables.Served(info, deleted.Object));
-    }
-
-    private async Task DeleteCollectionAsync(HttpContext context, ResourceInfo info, string? ns)
-    {
-        var body = await Wire.ReadBodyAsync(context.Request, options.MaxRequestBodyBytes, context.RequestAborted) ?? [];
-        var opts = ReadDeleteOptions(context.Request, body);
-        var filter = BuildFilter(context.Request, info);
-        if (!opts.IsOk || !filter.IsOk)
-        {
-            await Wire.WriteStatusAsync(context, opts.Error ?? filter.Error!);
-            return;
-        }
-
-        var page = await store.ListAsync(info, new ListQuery { Namespace = ns, Filter = filter.Value.Filter, HasSelectors = filter.Value.HasSelectors }, context.RequestAborted);
-        if (!page.IsOk)
-        {
-            await Wire.WriteStatusAsync(context, page.Error!);
-            return;
-        }
-
-        var dryRun = context.Request.Query["dryRun"].Contains("All");
-        var deleted = new List<StoredObject>();
-        foreach (var item in page.Value!.Items)
-        {
-            var result = await store.DeleteAsync(info, item.Namespace, item.Name, opts.Value!, dryRun, context.RequestAborted);
-            if (result.IsOk)
-            {
-                deleted.Add(result.Value!.Object);
-            }
-            else if (result.Error!.Code != 404)
-            {
-                await Wire.WriteStatusAsync(context, result.Error);
-                return;
-            }
-        }
-
-        await WriteListAsync(context, info, deleted, ObjectCodec.FormatRevision(store.Cache.Revision), null, null);
+        return decoded;
     }
 }

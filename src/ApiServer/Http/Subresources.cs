@@ -160,7 +160,21 @@ internal sealed partial class ResourceHandler
                     return patched.Error == PatchError.ApplyFailed ? ApiError.UnprocessableEntity(JsonPatch.ApplyFailedMessage) : ApiError.BadRequest(patched.Message ?? "invalid patch");
                 }
 
-                return patched.Document is null ? ApiError.BadRequest("empty patch result") : KubeJson.FromNode(patched.Document, typeof(V1Scale)) as V1Scale ?? new V1Scale();
+                if (patched.Document is null)
+                {
+                    return ApiError.BadRequest("empty patch result");
+                }
+
+                var scale = KubeJson.FromNode(patched.Document, typeof(V1Scale)) as V1Scale ?? new V1Scale();
+
+                // As for the main resource: a patch is applied again to the latest object after a concurrent write; only
+                // a resourceVersion the patch itself sets is a precondition.
+                if (scale.Metadata?.ResourceVersion == current.Metadata?.ResourceVersion && scale.Metadata is not null)
+                {
+                    scale.Metadata.ResourceVersion = null;
+                }
+
+                return scale;
             };
         }
 

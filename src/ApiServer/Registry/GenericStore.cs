@@ -46,7 +46,7 @@ internal sealed record ListQuery
 /// The generic registry store: every verb on every stored kind, built on the storage contract and the watch cache, with
 /// the per-kind differences behind <see cref="IStrategy"/>. Mirrors staging/src/k8s.io/apiserver/pkg/registry/generic/registry/store.go.
 /// </summary>
-internal sealed class GenericStore(StorageCache cache, IStrategyCatalog strategies, Admission.AdmissionChain admission, TimeProvider time)
+internal sealed partial class GenericStore(StorageCache cache, IStrategyCatalog strategies, Admission.AdmissionChain admission, TimeProvider time)
 {
     private const int MaxConflictRetries = 16;
     private static readonly TimeSpan FreshnessTimeout = TimeSpan.FromSeconds(3);
@@ -443,11 +443,8 @@ internal sealed class GenericStore(StorageCache cache, IStrategyCatalog strategi
 
             obj.Metadata.ResourceVersion = null;
             WriteResult result;
-            if (obj.Metadata.DeletionTimestamp is not null && (obj.Metadata.Finalizers is null || obj.Metadata.Finalizers.Count == 0)
-                && (old.Metadata.DeletionGracePeriodSeconds ?? 0) == 0 && !strategy.IsGracefulDelete(obj, new V1DeleteOptions(), out _))
+            if (ShouldDeleteDuringUpdate(strategy, obj, old))
             {
-                // The last finalizer is gone from an object being deleted without a grace period (rest.ShouldDeleteDuringUpdate):
-                // it goes away now. A graceful delete waits for its owner's (the kubelet's) final DELETE.
                 result = await cache.Store.DeleteAsync(key, current.ModRevision, ct);
             }
             else
@@ -487,11 +484,18 @@ internal sealed class GenericStore(StorageCache cache, IStrategyCatalog strategi
 
         if (subresource == "status")
         {
+            // Upstream status strategies reset the spec, not the metadata: labels, annotations and finalizers written
+            // through /status stay. A pod keeps its owner references (old kubelets corrupted them) and a deployment its labels.
             ObjectCodec.CopyContent(old, obj);
-            meta.Labels = oldMeta.Labels;
-            meta.Annotations = oldMeta.Annotations;
-            meta.Finalizers = oldMeta.Finalizers;
-            meta.OwnerReferences = oldMeta.OwnerReferences;
+            if (info.Resource == "pods")
+            {
+                meta.OwnerReferences = oldMeta.OwnerReferences;
+            }
+            else if (info.Resource == "deployments")
+            {
+                meta.Labels = oldMeta.Labels;
+            }
+
             return;
         }
 
@@ -509,106 +513,6 @@ internal sealed class GenericStore(StorageCache cache, IStrategyCatalog strategi
         if (info.TracksGeneration && subresource != "status" && !ObjectCodec.ContentBytes(obj).AsSpan().SequenceEqual(ObjectCodec.ContentBytes(old)))
         {
             obj.Metadata.Generation = (old.Metadata.Generation ?? 0) + 1;
-        }
-    }
-
-    public async ValueTask<Outcome<DeleteResponse>> DeleteAsync(ResourceInfo info, string? ns, string name, V1DeleteOptions options, bool dryRun, CancellationToken ct)
-    {
-        var storageInfo = StorageInfo(info);
-        var strategy = strategies.For(storageInfo);
-        var key = KindCatalog.Key(info, ns, name);
-        for (var attempt = 0; ; attempt++)
-        {
-            await cache.WaitUntilFreshAsync(ct);
-            var current = ResourceCache.Get(cache.Snapshot(info).Items, key);
-            if (current is null)
-            {
-                return NotFound(info, name);
-            }
-
-            var pre = options.Preconditions;
-            if (pre?.Uid is { Length: > 0 } uid && uid != current.Metadata.Uid)
-            {
-                return ApiError.Conflict(info.Group, info.Resource, name,
-                    $"Precondition failed: UID in precondition: {uid}, UID in object meta: {current.Metadata.Uid}");
-            }
-
-            if (pre?.ResourceVersion is { Length: > 0 } rv && rv != current.Metadata.ResourceVersion)
-            {
-                return ApiError.Conflict(info.Group, info.Resource, name,
-                    $"Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {current.Metadata.ResourceVersion}");
-            }
-
-            var admitted = await admission.AdmitDeleteAsync(info, current.Object, ct);
-            if (admitted is not null)
-            {
-                return admitted;
-            }
-
-            var hasFinalizers = current.Metadata.Finalizers is { Count: > 0 };
-            var graceful = strategy.IsGracefulDelete(current.Object, options, out var grace);
-            if (hasFinalizers || graceful)
-            {
-                var now = KubeJson.TruncateToSeconds(time.GetUtcNow().UtcDateTime);
-                var requested = now.AddSeconds(graceful ? grace : 0);
-                if (current.Metadata.DeletionTimestamp is DateTime pending && requested >= pending)
-                {
-                    // Already being deleted no later than this request asks: nothing changes.
-                    return new DeleteResponse(current, Deleted: false);
-                }
-
-                var obj = ObjectCodec.Clone(current.Object);
-                obj.Metadata.DeletionTimestamp = requested;
-                obj.Metadata.DeletionGracePeriodSeconds = graceful ? grace : 0;
-
-                if (obj.Metadata.Generation is > 0)
-                {
-                    obj.Metadata.Generation++;
-                }
-
-                strategy.BeginDelete(obj);
-
-                if (dryRun)
-                {
-                    return new DeleteResponse(current, Deleted: false);
-                }
-
-                obj.Metadata.ResourceVersion = null;
-                var updated = await cache.Store.UpdateAsync(key, ObjectCodec.Encode(obj), current.ModRevision, ct);
-                if (updated.Status == WriteStatus.Ok)
-                {
-                    return new DeleteResponse(Written(obj, key, updated.Revision), Deleted: false);
-                }
-
-                if (attempt < MaxConflictRetries)
-                {
-                    continue;
-                }
-
-                return ApiError.Conflict(info.Group, info.Resource, name, ApiError.OptimisticLockMessage);
-            }
-
-            if (dryRun)
-            {
-                return new DeleteResponse(current, Deleted: true);
-            }
-
-            var result = await cache.Store.DeleteAsync(key, current.ModRevision, ct);
-            switch (result.Status)
-            {
-                case WriteStatus.Ok:
-                    var last = ObjectCodec.Clone(current.Object);
-                    return new DeleteResponse(Written(last, key, result.Revision), Deleted: true);
-                case WriteStatus.NotFound:
-                    return NotFound(info, name);
-                default:
-                    if (attempt < MaxConflictRetries)
-                    {
-                        continue;
-                    }
-
-                    return ApiError.Conflict(info.Group, info.Resource, name, ApiError.OptimisticLockMessage);
-            }
         }
     }
 

@@ -35,8 +35,33 @@ internal interface IStrategy
     /// <summary>Called on the copy that gets deletionTimestamp when a delete has to wait (finalizers, grace).</summary>
     void BeginDelete(IKubernetesObject<V1ObjectMeta> obj);
 
+    /// <summary>
+    /// True while something besides metadata.finalizers must finish before a deleted object goes: a namespace's
+    /// spec.finalizers. Such an object is only marked by DELETE and removed by the write that clears the last one.
+    /// </summary>
+    bool AwaitsFinalization(IKubernetesObject<V1ObjectMeta> obj);
+
+    /// <summary>
+    /// What a delete does to the object's dependents when the request names no policy (rest.GarbageCollectionDeleteStrategy);
+    /// <paramref name="requested"/> is the group-version the request used, since some kinds keep an older default there.
+    /// </summary>
+    GarbageCollectionPolicy DefaultGarbageCollectionPolicy(ResourceInfo requested);
+
     /// <summary>True when DELETE answers with the object rather than a Status.</summary>
     bool ReturnsDeletedObject { get; }
+}
+
+/// <summary>rest.GarbageCollectionPolicy: the default propagation of a delete that names none.</summary>
+internal enum GarbageCollectionPolicy
+{
+    /// <summary>Dependents are deleted (in the background) by the garbage collector.</summary>
+    DeleteDependents,
+
+    /// <summary>The orphan finalizer is added, so dependents lose their owner reference instead.</summary>
+    OrphanDependents,
+
+    /// <summary>The kind takes no part in garbage collection: no finalizer is ever added on delete.</summary>
+    Unsupported,
 }
 
 /// <summary>Finds the strategy of a resource.</summary>

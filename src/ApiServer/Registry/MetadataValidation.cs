@@ -107,6 +107,13 @@ internal static class MetadataValidation
                     errors.Add(FieldError.Invalid($"metadata.finalizers[{i}]", meta.Finalizers[i], msg));
                 }
             }
+
+            // The garbage collector can orphan dependents or delete them first, not both.
+            if (meta.Finalizers.Contains(GenericStore.OrphanFinalizer) && meta.Finalizers.Contains(GenericStore.ForegroundFinalizer))
+            {
+                errors.Add(FieldError.Invalid("metadata.finalizers", meta.Finalizers,
+                    $"finalizer {GenericStore.OrphanFinalizer} and {GenericStore.ForegroundFinalizer} cannot be both set"));
+            }
         }
 
         if (meta.OwnerReferences is not null)

@@ -84,6 +84,11 @@ internal sealed class ResourceCache
     {
         Items = ImmutableSortedSet.CreateRange(ByKey, objects);
         OldestWatchableRevision = revision;
+
+        // After a relist the events before it may have a gap: none of them may be replayed.
+        Array.Clear(_ring);
+        _ringHead = 0;
+        _ringCount = 0;
     }
 
     // Called by the feed under the hub lock.

@@ -47,6 +47,13 @@ internal sealed partial class StorageCache : IAsyncDisposable
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        var events = await LoadAndWatchAsync(cancellationToken);
+        _feed = Task.Run(() => FeedAsync(events, _stop.Token), CancellationToken.None);
+    }
+
+    /// <summary>Lists everything at the store's revision into the caches and opens the storage watch after it.</summary>
+    private async Task<System.Threading.Channels.ChannelReader<WatchEvent>> LoadAndWatchAsync(CancellationToken cancellationToken)
+    {
         var revision = await _store.GetRevisionAsync(cancellationToken);
         var loaded = new Dictionary<ResourceCache, List<StoredObject>>();
         string? after = null;
@@ -98,7 +105,7 @@ internal sealed partial class StorageCache : IAsyncDisposable
             throw new InvalidOperationException($"storage watch failed: {watch.Status}");
         }
 
-        _feed = Task.Run(() => FeedAsync(watch.Events, _stop.Token), CancellationToken.None);
+        return watch.Events;
     }
 
     private ResourceCache? Route(string key)
@@ -116,40 +123,28 @@ internal sealed partial class StorageCache : IAsyncDisposable
         return new StoredObject { Key = key, ModRevision = revision, Object = obj, Json = ObjectCodec.Encode(obj) };
     }
 
+    /// <summary>
+    /// Applies storage events until the cache stops. When the storage watch breaks for good (its history compacted
+    /// while it reconnected), every client watch ends, as kube-apiserver's cacher ends them on a relist, and the
+    /// cache lists again; clients re-watch and get 410 Expired for revisions before the new list.
+    /// </summary>
     private async Task FeedAsync(System.Threading.Channels.ChannelReader<WatchEvent> events, CancellationToken cancellationToken)
     {
         try
         {
-            while (await events.WaitToReadAsync(cancellationToken))
+            while (true)
             {
-                while (events.TryRead(out var e))
+                try
                 {
-                    var cache = Route(e.Value.Key);
-                    CacheEvent? change = null;
-                    if (cache is not null)
-                    {
-                        try
-                        {
-                            change = ToCacheEvent(cache, e);
-                        }
-                        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidCastException)
-                        {
-                            LogUndecodable(e.Value.Key, ex.Message);
-                        }
-                    }
-
-                    lock (_sync)
-                    {
-                        if (change is not null)
-                        {
-                            cache!.Apply(change);
-                        }
-
-                        _revision = e.Revision;
-                    }
+                    await ApplyAsync(events, cancellationToken);
+                    return;
                 }
-
-                Interlocked.Exchange(ref _advanced, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogFeedBroken(ex.Message);
+                    CompleteAllWatchers();
+                    events = await RelistAsync(cancellationToken);
+                }
             }
         }
         catch (OperationCanceledException)
@@ -157,15 +152,63 @@ internal sealed partial class StorageCache : IAsyncDisposable
         }
         finally
         {
-            lock (_sync)
+            CompleteAllWatchers();
+            _advanced.TrySetResult();
+        }
+    }
+
+    private async Task<System.Threading.Channels.ChannelReader<WatchEvent>> RelistAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
             {
-                foreach (var cache in _byResource.Values)
+                var events = await LoadAndWatchAsync(cancellationToken);
+                Interlocked.Exchange(ref _advanced, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+                LogRelisted(Revision);
+                return events;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogFeedBroken(ex.Message);
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            }
+        }
+    }
+
+    private async Task ApplyAsync(System.Threading.Channels.ChannelReader<WatchEvent> events, CancellationToken cancellationToken)
+    {
+        while (await events.WaitToReadAsync(cancellationToken))
+        {
+            while (events.TryRead(out var e))
+            {
+                // Progress carries no key: only the revision moves (a write outside /registry/, e.g. etcd's compaction bookkeeping).
+                var cache = e.Type == KubeNet.Storage.WatchEventType.Progress ? null : Route(e.Value.Key);
+                CacheEvent? change = null;
+                if (cache is not null)
                 {
-                    cache.CompleteWatchers();
+                    try
+                    {
+                        change = ToCacheEvent(cache, e);
+                    }
+                    catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidCastException)
+                    {
+                        LogUndecodable(e.Value.Key, ex.Message);
+                    }
+                }
+
+                lock (_sync)
+                {
+                    if (change is not null)
+                    {
+                        cache!.Apply(change);
+                    }
+
+                    _revision = e.Revision;
                 }
             }
 
-            _advanced.TrySetResult();
+            Interlocked.Exchange(ref _advanced, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         }
     }
 
@@ -282,6 +325,12 @@ internal sealed partial class StorageCache : IAsyncDisposable
 
     [LoggerMessage(EventId = 1101, Level = LogLevel.Error, Message = "Stored value at {Key} does not decode: {Error}")]
     private partial void LogUndecodable(string key, string error);
+
+    [LoggerMessage(EventId = 2900, Level = LogLevel.Warning, Message = "The storage watch broke ({Error}); ending client watches and listing again")]
+    private partial void LogFeedBroken(string error);
+
+    [LoggerMessage(EventId = 2901, Level = LogLevel.Information, Message = "The watch cache listed again at revision {Revision}")]
+    private partial void LogRelisted(long revision);
 }
 
 internal sealed record WatchStart(ImmutableSortedSet<StoredObject>? Initial, long Revision, int Unused);

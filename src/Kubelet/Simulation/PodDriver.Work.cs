@@ -58,7 +58,10 @@ internal sealed partial class PodDriver
                             allocated = null;
                             break;
                         case Stage.Complete:
-                            await WriteStatusAsync(pod, PodStatuses.Succeeded(pod, Now()), ct);
+                            await WriteStatusAsync(pod, PodStatuses.Finished(pod, Now(), PodStatuses.ExitCode(pod) ?? 0), ct);
+                            break;
+                        case Stage.Readiness:
+                            await WriteStatusAsync(pod, PodStatuses.WithReadiness(pod, Now()), ct);
                             break;
                         case Stage.Terminate:
                             await TerminateAsync(pod, ct);
@@ -90,6 +93,11 @@ internal sealed partial class PodDriver
     /// <summary>Whether the pod, as last read, still is the one the work was scheduled for and still needs it.</summary>
     private bool StillWanted(PodWork work, V1Pod pod)
     {
+        if (work.Stage == Stage.Readiness)
+        {
+            return pod.Metadata.Uid == work.Pod.Metadata.Uid && PodStatuses.ReadinessDiffers(pod);
+        }
+
         if (pod.Metadata.Uid != work.Pod.Metadata.Uid || !stages.TryGetValue(pod.Metadata.Uid, out var current) || current != work.Stage)
         {
             return false;

@@ -45,6 +45,9 @@ internal sealed partial class PodDriver : IDisposable
         Start,
         Complete,
         Terminate,
+
+        // Not a step of the lifecycle: a running pod's readiness follows its annotation, as often as it changes.
+        Readiness,
     }
 
     /// <summary>Pods the driver tracks: bound to one of its nodes and not yet gone.</summary>
@@ -170,6 +173,11 @@ internal sealed partial class PodDriver : IDisposable
         var (stage, delay) = Next(pod);
         if (stage == Stage.None)
         {
+            if (PodStatuses.ReadinessDiffers(pod))
+            {
+                delayed.Add(new PodWork(pod, node, Stage.Readiness), TimeSpan.Zero);
+            }
+
             return;
         }
 
@@ -208,7 +216,7 @@ internal sealed partial class PodDriver : IDisposable
         return pod.Status?.Phase switch
         {
             null or "" or "Pending" => (Stage.Start, options.StartupDelay),
-            "Running" when PodStatuses.RunsToCompletion(pod) => (Stage.Complete, options.CompletionDelay),
+            "Running" when PodStatuses.RunsToCompletion(pod) && PodStatuses.ExitCode(pod) is not null => (Stage.Complete, options.CompletionDelay),
             _ => (Stage.None, TimeSpan.Zero),
         };
     }

@@ -32,11 +32,11 @@ public sealed class KubeNetProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the server on a free port and waits until it prints its kubeconfig line.</summary>
-    public static async Task<KubeNetProcess> StartAsync(string dataDirectory)
+    public static async Task<KubeNetProcess> StartAsync(string dataDirectory, IReadOnlyList<string>? extraArguments = null)
     {
         var process = BackgroundProcess.Start(
             "dotnet",
-            [DllPath, "server", "--data-dir", dataDirectory, "--secure-port", "0", "--runtime", "none"],
+            [DllPath, "server", "--data-dir", dataDirectory, "--secure-port", "0", "--runtime", "none", .. extraArguments ?? []],
             new Dictionary<string, string?> { ["DOTNET_gcServer"] = "0" });
         try
         {

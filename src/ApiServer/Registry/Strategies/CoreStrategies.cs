@@ -32,11 +32,8 @@ internal sealed class NamespaceStrategy(ResourceInfo info) : Strategy<V1Namespac
     }
 
     // The namespace controller empties a namespace whose spec still names finalizers; until then it is Terminating.
-    protected override bool IsGracefulDelete(V1Namespace obj, V1DeleteOptions options, out long graceSeconds)
-    {
-        graceSeconds = 0;
-        return obj.Spec?.Finalizers is { Count: > 0 };
-    }
+    public override bool AwaitsFinalization(k8s.IKubernetesObject<V1ObjectMeta> obj)
+        => obj is V1Namespace { Spec.Finalizers.Count: > 0 };
 
     public override void BeginDelete(k8s.IKubernetesObject<V1ObjectMeta> obj)
     {

@@ -8,6 +8,33 @@ namespace KubeNet.ApiServer.Registry.Strategies;
 /// <summary>pkg/registry/apps/daemonset with SetDefaults_DaemonSet (apps/v1) and ValidateDaemonSet.</summary>
 internal sealed class DaemonSetStrategy(ResourceInfo info) : Strategy<V1DaemonSet>(info)
 {
+    /// <summary>apps/v1 carries the internal spec.templateGeneration in this annotation.</summary>
+    public const string TemplateGenerationAnnotation = "deprecated.daemonset.template.generation";
+
+    // A new DaemonSet's template is generation 1 (or what the client asked for, if higher).
+    protected override void PrepareForCreate(V1DaemonSet obj) =>
+        SetTemplateGeneration(obj, Math.Max(1, TemplateGeneration(obj)));
+
+    // Every change of the template is a new template generation; the annotation cannot be changed by hand.
+    protected override void PrepareForUpdate(V1DaemonSet obj, V1DaemonSet old)
+    {
+        Default(obj);
+        var generation = TemplateGeneration(old);
+        var template = ApiMachinery.Json.KubeJson.SerializeToUtf8Bytes(obj.Spec?.Template ?? new V1PodTemplateSpec());
+        var before = ApiMachinery.Json.KubeJson.SerializeToUtf8Bytes(old.Spec?.Template ?? new V1PodTemplateSpec());
+        SetTemplateGeneration(obj, template.AsSpan().SequenceEqual(before) ? generation : generation + 1);
+    }
+
+    private static long TemplateGeneration(V1DaemonSet obj) =>
+        obj.Metadata.Annotations?.TryGetValue(TemplateGenerationAnnotation, out var text) == true
+        && long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var value)
+            ? value
+            : 0;
+
+    private static void SetTemplateGeneration(V1DaemonSet obj, long generation) =>
+        (obj.Metadata.Annotations ??= new Dictionary<string, string>())[TemplateGenerationAnnotation] =
+            generation.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     protected override void Default(V1DaemonSet obj)
     {
         var spec = obj.Spec ??= new V1DaemonSetSpec();

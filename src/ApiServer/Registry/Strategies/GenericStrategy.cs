@@ -60,6 +60,21 @@ internal class GenericStrategy(ResourceInfo info) : IStrategy
     public virtual void BeginDelete(IKubernetesObject<V1ObjectMeta> obj)
     {
     }
+
+    public virtual bool AwaitsFinalization(IKubernetesObject<V1ObjectMeta> obj) => false;
+
+    // The group-versions whose upstream strategy keeps orphaning as the default for compatibility: ReplicationController
+    // in core/v1 and Job in batch/v1. Every other kind (apps/v1 workloads included) deletes its dependents.
+    private static readonly HashSet<(string Group, string Version, string Resource)> OrphanByDefault =
+    [
+        ("", "v1", "replicationcontrollers"),
+        ("batch", "v1", "jobs"),
+    ];
+
+    public virtual GarbageCollectionPolicy DefaultGarbageCollectionPolicy(ResourceInfo requested)
+        => OrphanByDefault.Contains((requested.Group, requested.Version, requested.Resource))
+            ? GarbageCollectionPolicy.OrphanDependents
+            : GarbageCollectionPolicy.DeleteDependents;
 }
 
 /// <summary>Typed convenience for strategies of one model type.</summary>
