@@ -58,9 +58,14 @@ public sealed class LocalCluster : IAsyncDisposable
 
             if (options.Scheduler)
             {
-                var scheduler = KubeScheduler.Start(cluster.NewClient(), new SchedulerOptions { LeaderElect = false }, loggerFactory);
+                // On etcd several servers may share one cluster: their schedulers elect one leader, as the managers do.
+                var electing = options.ApiServer.Storage == "etcd";
+                var scheduler = KubeScheduler.Start(cluster.NewClient(), new SchedulerOptions { LeaderElect = electing }, loggerFactory);
                 cluster._components.Add(scheduler);
-                await scheduler.Started.WaitAsync(TimeSpan.FromSeconds(60), ct);
+                if (!electing)
+                {
+                    await scheduler.Started.WaitAsync(TimeSpan.FromSeconds(60), ct);
+                }
             }
 
             if (options.Controllers is { } controllers)
