@@ -18,13 +18,14 @@ internal static class Report
         s.AppendLine();
         s.AppendLine(Inv($"Machine: {m.Cores} cores ({m.Cpu}), {m.MemoryBytes / (1024.0 * 1024 * 1024):F1} GiB RAM, {m.Os}, Linux {m.Kernel}, {m.DotNet}. ") +
             Inv($"`kube-net server --hollow-nodes {o.Nodes} --controllers=-*` (API server, scheduler, simulated nodes) and `kube-net controller-manager` ") +
-            $"run as separate processes ({r.ManagerGc}) on the same cores as the benchmark.");
+            $"run as separate processes ({r.ManagerGc}) on the same cores as the benchmark. " +
+            Inv($"The controller-manager first rolls out an unmeasured warm-up Deployment of {Math.Max(1, o.Replicas / 10):N0} replicas (then scaled to 0).");
         s.AppendLine();
         s.AppendLine("| Figure | Value |");
         s.AppendLine("|---|--:|");
         s.AppendLine(Inv($"| Deployment of {o.Replicas:N0} replicas: created to all available | {r.DeploymentAvailable.TotalSeconds:F1} s |"));
         s.AppendLine(Inv($"| controller-manager CPU during the rollout | {r.ManagerCpu.TotalSeconds:F1} s ({r.ManagerCpu.TotalMilliseconds * 1000 / o.Replicas:N0} µs per pod) |"));
-        s.AppendLine(Inv($"| controller-manager RSS: idle / peak / after | {Mb(r.ManagerIdleRss):F0} / {Mb(r.ManagerPeakRss):F0} / {Mb(r.ManagerFinalRss):F0} MB |"));
+        s.AppendLine(Inv($"| controller-manager RSS: started / after the warm-up / peak / after | {Mb(r.ManagerIdleRss):F0} / {Mb(r.ManagerWarmRss):F0} / {Mb(r.ManagerPeakRss):F0} / {Mb(r.ManagerFinalRss):F0} MB |"));
         s.AppendLine(Inv($"| server CPU during the rollout (API server, scheduler, {o.Nodes} simulated nodes) | {r.DeploymentServerCpu.TotalSeconds:F1} s |"));
         s.AppendLine(Inv($"| Baseline: {o.Replicas:N0} bare pods created through the API ({o.Clients} clients) | {r.BareCreated.TotalSeconds:F1} s |"));
         s.AppendLine(Inv($"| Baseline: the same pods, created to all ready | {r.BareReady.TotalSeconds:F1} s |"));
