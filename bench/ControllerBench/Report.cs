@@ -19,7 +19,7 @@ internal static class Report
         s.AppendLine(Inv($"Machine: {m.Cores} cores ({m.Cpu}), {m.MemoryBytes / (1024.0 * 1024 * 1024):F1} GiB RAM, {m.Os}, Linux {m.Kernel}, {m.DotNet}. ") +
             Inv($"`kube-net server --hollow-nodes {o.Nodes} --controllers=-*` (API server, scheduler, simulated nodes) and `kube-net controller-manager` ") +
             $"run as separate processes ({r.ManagerGc}) on the same cores as the benchmark. " +
-            Inv($"The controller-manager first rolls out an unmeasured warm-up Deployment of {Math.Max(1, o.Replicas / 10):N0} replicas (then scaled to 0).");
+            Inv($"The controller-manager first rolls out an unmeasured warm-up Deployment of {WarmupReplicas(o):N0} replicas (then scaled to 0)."));
         s.AppendLine();
         s.AppendLine("| Figure | Value |");
         s.AppendLine("|---|--:|");
@@ -52,4 +52,6 @@ internal static class Report
     private static double Mb(long bytes) => bytes / (1024.0 * 1024.0);
 
     private static string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    private static int WarmupReplicas(Options o) => Math.Max(1, o.Replicas / 10);
 }

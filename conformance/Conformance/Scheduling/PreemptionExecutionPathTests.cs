@@ -41,6 +41,7 @@ public sealed class PreemptionExecutionPathTests(SchedulingCluster cluster)
 
         using var watching = new CancellationTokenSource();
         var seen = new int[3];
+        int[] Seen() => [.. Enumerable.Range(0, seen.Length).Select(i => Volatile.Read(ref seen[i]))];
         var list = await Client.CoreV1.ListNamespacedPodAsync(ns);
         var counter = Task.Run(async () =>
         {
@@ -83,8 +84,8 @@ public sealed class PreemptionExecutionPathTests(SchedulingCluster cluster)
 
             // ReplicaSets 1 and 2 lose their pod once and make one replacement each; ReplicaSet 3 keeps its pod.
             int[] expected = [2, 2, 1];
-            var deadline = DateTime.UtcNow + Timeout;
-            while (!seen.Select(Volatile.Read).SequenceEqual(expected))
+            var deadline = DateTime.UtcNow + SchedulingSteps.Timeout;
+            while (!Seen().SequenceEqual(expected))
             {
                 Assert.True(seen.Zip(expected).All(p => p.First <= p.Second), $"pods created so far: [{string.Join(" ", seen)}], over-preempted");
                 Assert.True(DateTime.UtcNow < deadline, $"pods created so far: [{string.Join(" ", seen)}], expected [{string.Join(" ", expected)}]");
@@ -93,7 +94,7 @@ public sealed class PreemptionExecutionPathTests(SchedulingCluster cluster)
 
             // And the state is stable: nothing more is preempted.
             await Task.Delay(TimeSpan.FromSeconds(5));
-            Assert.Equal(expected, seen.Select(Volatile.Read));
+            Assert.Equal(expected, Seen());
         }
         finally
         {
@@ -139,7 +140,7 @@ public sealed class PreemptionExecutionPathTests(SchedulingCluster cluster)
                 },
             },
             ns);
-        var deadline = DateTime.UtcNow + Timeout;
+        var deadline = DateTime.UtcNow + SchedulingSteps.Timeout;
         while ((await Client.AppsV1.ReadNamespacedReplicaSetAsync(rs.Metadata.Name, ns)).Status?.AvailableReplicas != 1)
         {
             Assert.True(DateTime.UtcNow < deadline, $"replicaset {rs.Metadata.Name} did not get an available replica");
