@@ -87,13 +87,19 @@ public sealed class DeploymentRolloutTests(ConformanceCluster cluster)
         d.Spec.RevisionHistoryLimit = 0;
         d = await Client.AppsV1.CreateNamespacedDeploymentAsync(d, ns);
 
+        // Right after the create the old ReplicaSet is not adopted yet, so "no old ReplicaSets" also needs the
+        // Deployment to have rolled out its own pod.
         await EventuallyAsync(async () =>
-            (await GetOldReplicaSetsAsync(Client, await Client.AppsV1.ReadNamespacedDeploymentAsync(d.Metadata.Name, ns))).Count == 0,
-            TimeSpan.FromMinutes(5), () => "old replica sets were not cleaned up");
+        {
+            var current = await Client.AppsV1.ReadNamespacedDeploymentAsync(d.Metadata.Name, ns);
+            return current.Status?.UpdatedReplicas == 1 && current.Status.AvailableReplicas == 1 && current.Status.ObservedGeneration >= current.Metadata.Generation
+                && (await GetOldReplicaSetsAsync(Client, current)).Count == 0;
+        }, TimeSpan.FromMinutes(5), () => "old replica sets were not cleaned up");
 
-        var created = podWatch.Drain().Where(e => e.Type == WatchEventType.Added).Select(e => e.Object).ToList();
-        var pod = Assert.Single(created);
+        var (_, pod) = await podWatch.UntilAsync((type, _) => type == WatchEventType.Added, TimeSpan.FromMinutes(1), "the new pod's creation");
         Assert.Equal(AgnhostImageName, pod.Spec.Containers[0].Name);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.DoesNotContain(podWatch.Drain(), e => e.Type == WatchEventType.Added);
     }
 
     [Fact(DisplayName = "[sig-apps] Deployment deployment should support rollover [Conformance]")]
