@@ -98,7 +98,7 @@ internal static class Bench
         var dataDir = Path.Combine(work, "server");
         var port = FreePort().ToString(CultureInfo.InvariantCulture);
         var nodes = options.Nodes.ToString(CultureInfo.InvariantCulture);
-        using var server = Child.Start(DotnetHost(), [serverDll, "server", "--data-dir", dataDir, "--secure-port", port, "--hollow-nodes", nodes, "--runtime", "none", "--controllers=-*"]);
+        using var server = Child.Start(DotnetHost(), [serverDll, "server", "--data-dir", dataDir, "--secure-port", port, "--hollow-nodes", nodes, "--runtime", "none", "--controllers=-*"], Path.Combine(work, "server.log"));
         Console.WriteLine($"kube-net server pid {server.Id} (API server, scheduler, {nodes} simulated nodes, no controllers) on https://127.0.0.1:{port}");
         await server.WaitForLineAsync("simulated node(s) ready", StartTimeout);
         var kubeconfig = Path.Combine(dataDir, "admin.kubeconfig");
@@ -127,7 +127,7 @@ internal static class Bench
         await client.CoreV1.DeleteCollectionNamespacedPodAsync("bare", new V1DeleteOptions { GracePeriodSeconds = 0 });
         await WaitAsync(async () => (await client.CoreV1.ListNamespacedPodAsync("bare", limit: 1)).Items.Count == 0, options.Timeout, "the baseline pods to go");
 
-        using var manager = Child.Start(DotnetHost(), [serverDll, "controller-manager", "--kubeconfig", kubeconfig, "--leader-elect", "false"]);
+        using var manager = Child.Start(DotnetHost(), [serverDll, "controller-manager", "--kubeconfig", kubeconfig, "--leader-elect", "false"], Path.Combine(work, "controller-manager.log"));
         Console.WriteLine($"kube-net controller-manager pid {manager.Id}");
         await manager.WaitForLineAsync("Started", StartTimeout);
         results.ManagerIdleRss = manager.RssBytes();

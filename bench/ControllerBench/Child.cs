@@ -10,13 +10,20 @@ internal sealed class Child : IDisposable
     private readonly Queue<string> _tail = new();
     private readonly List<(Func<string, bool> Match, TaskCompletionSource Seen)> _waiters = [];
 
-    private Child(Process process) => _process = process;
+    private StreamWriter? _log;
+
+    private Child(Process process, string? logPath)
+    {
+        _process = process;
+        _log = logPath is null ? null : new StreamWriter(logPath) { AutoFlush = true };
+    }
 
     public int Id => _process.Id;
 
     public bool HasExited => _process.HasExited;
 
-    public static Child Start(string fileName, IEnumerable<string> arguments)
+    /// <summary>Starts the process; every line it prints also goes to <paramref name="logPath"/> when given.</summary>
+    public static Child Start(string fileName, IEnumerable<string> arguments, string? logPath = null)
     {
         var info = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in arguments)
@@ -25,7 +32,7 @@ internal sealed class Child : IDisposable
         }
 
         var process = new Process { StartInfo = info };
-        var child = new Child(process);
+        var child = new Child(process, logPath);
         process.OutputDataReceived += (_, e) => child.Keep(e.Data);
         process.ErrorDataReceived += (_, e) => child.Keep(e.Data);
         if (!process.Start())
@@ -111,6 +118,11 @@ internal sealed class Child : IDisposable
         }
 
         _process.Dispose();
+        lock (_tail)
+        {
+            _log?.Dispose();
+            _log = null;
+        }
     }
 
     private void Keep(string? line)
@@ -122,6 +134,7 @@ internal sealed class Child : IDisposable
 
         lock (_tail)
         {
+            _log?.WriteLine(line);
             _tail.Enqueue(line);
             while (_tail.Count > 60)
             {

@@ -12,7 +12,7 @@ internal static class Program
           --clients N       concurrent creators of the bare-pod baseline (default 16)
           --timeout S       longest wait for either phase, in seconds (default 600)
           --out PATH        markdown file to update (default docs/BENCHMARKS.md); --no-write leaves it alone
-          --keep-data       keep the temporary data directory
+          --keep-data       keep the temporary data directory (with server.log and controller-manager.log)
         """;
 
     public static async Task<int> Main(string[] args)
