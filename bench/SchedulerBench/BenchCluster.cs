@@ -18,9 +18,11 @@ internal sealed class BenchCluster : IDisposable
 #endif
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
+    private readonly Dictionary<string, string> _environment;
 
-    private BenchCluster(ChildProcess server, HttpClient client, string kubeconfig, string serverDll)
+    private BenchCluster(ChildProcess server, HttpClient client, string kubeconfig, string serverDll, Dictionary<string, string> environment)
     {
+        _environment = environment;
         Server = server;
         Client = client;
         Kubeconfig = kubeconfig;
@@ -48,14 +50,14 @@ internal sealed class BenchCluster : IDisposable
         return Path.Combine(repo, "src", "KubeNet", "bin", Configuration, "net10.0", "kube-net.dll");
     }
 
-    public static async Task<BenchCluster> StartAsync(string serverDll, string work, int nodes)
+    public static async Task<BenchCluster> StartAsync(string serverDll, string work, int nodes, Dictionary<string, string> environment)
     {
         var dataDir = Path.Combine(work, "server");
         var port = FreePort();
         var server = ChildProcess.Start(DotnetHost(), [
             serverDll, "server", "--data-dir", dataDir, "--secure-port", port.ToString(CultureInfo.InvariantCulture), "--runtime", "none",
             "--hollow-nodes", nodes.ToString(CultureInfo.InvariantCulture), "--controllers=-*", "--scheduler=false",
-        ]);
+        ], environment);
         Console.WriteLine($"  kube-net server pid {server.Id} on https://127.0.0.1:{port} with {nodes:N0} simulated nodes");
         try
         {
@@ -64,7 +66,7 @@ internal sealed class BenchCluster : IDisposable
             var pki = Path.Combine(dataDir, "pki");
             var client = HttpClients.Create($"https://127.0.0.1:{port}", Path.Combine(pki, "ca.crt"), Path.Combine(pki, "admin.crt"), Path.Combine(pki, "admin.key"));
             await HttpClients.WaitReadyAsync(client, server, StartTimeout);
-            return new BenchCluster(server, client, kubeconfig, serverDll);
+            return new BenchCluster(server, client, kubeconfig, serverDll, environment);
         }
         catch
         {
@@ -74,9 +76,10 @@ internal sealed class BenchCluster : IDisposable
     }
 
     /// <summary>Starts `kube-net scheduler` (leader election on, as deployed) and waits until it schedules.</summary>
-    public async Task StartSchedulerAsync()
+    public async Task StartSchedulerAsync(IReadOnlyDictionary<string, string> extraEnvironment)
     {
-        Scheduler = ChildProcess.Start(DotnetHost(), [ServerDll, "scheduler", "--kubeconfig", Kubeconfig]);
+        var environment = _environment.Concat(extraEnvironment).ToDictionary();
+        Scheduler = ChildProcess.Start(DotnetHost(), [ServerDll, "scheduler", "--kubeconfig", Kubeconfig], environment);
         Console.WriteLine($"  kube-net scheduler pid {Scheduler.Id}");
         var scheduler = Scheduler;
         await WaitForAsync(scheduler, () => scheduler.Tail().Contains("Scheduler started", StringComparison.Ordinal), "the scheduler to start");

@@ -22,6 +22,8 @@ internal sealed class Options
           --server-dll PATH    measure another kube-net build (the document is then not updated)
           --no-write           print only; do not update docs/BENCHMARKS.md
           --keep-data          keep the work directory
+          --scheduler-env N=V  set an environment variable of the scheduler process (a trial: the document is not updated)
+          --perf-map           let `perf record -p PID` name JIT-compiled frames in the server and scheduler (W^X off)
         """;
 
     public bool Help { get; private set; }
@@ -35,9 +37,14 @@ internal sealed class Options
     public string? ServerDll { get; private set; }
     public bool NoWrite { get; private set; }
     public bool KeepData { get; private set; }
+    public bool PerfMap { get; private set; }
+    public Dictionary<string, string> SchedulerEnvironment { get; } = [];
+
+    // With W^X on, JIT code runs from a double-mapped memfd that perf does not look up in /tmp/perf-PID.map.
+    public Dictionary<string, string> ChildEnvironment => PerfMap ? new() { ["DOTNET_PerfMapEnabled"] = "1", ["DOTNET_EnableWriteXorExecute"] = "0" } : [];
 
     /// <summary>Only a run of the recorded shape, with the server as built, rewrites the document.</summary>
-    public bool Recordable => ServerDll is null
+    public bool Recordable => ServerDll is null && !PerfMap && SchedulerEnvironment.Count == 0
         && Nodes == 5000 && Clients == 16
         && (Scale ? ScalePods == 150_000 && ScaleNamespaces == 50 : InitPods == 1000 && Pods == 10000);
 
@@ -63,6 +70,11 @@ internal sealed class Options
                 case "--server-dll": o.ServerDll = Next(); break;
                 case "--no-write": o.NoWrite = true; break;
                 case "--keep-data": o.KeepData = true; break;
+                case "--perf-map": o.PerfMap = true; break;
+                case "--scheduler-env":
+                    var pair = Next().Split('=', 2);
+                    o.SchedulerEnvironment[pair[0]] = pair.Length == 2 ? pair[1] : throw new ArgumentException("--scheduler-env needs NAME=VALUE");
+                    break;
                 default: throw new ArgumentException($"unknown flag {args[i]}");
             }
         }

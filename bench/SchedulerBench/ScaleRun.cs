@@ -105,7 +105,7 @@ internal static class ScaleRun
     private static async Task RunInAsync(Options options, string serverDll, string work, ScaleResults r)
     {
         var clock = Stopwatch.StartNew();
-        using var cluster = await BenchCluster.StartAsync(serverDll, work, options.Nodes);
+        using var cluster = await BenchCluster.StartAsync(serverDll, work, options.Nodes, options.ChildEnvironment);
         r.NodesRegistered = clock.Elapsed;
         Console.WriteLine($"  {options.Nodes:N0} nodes registered after {r.NodesRegistered.TotalSeconds:F1} s");
         await Task.Delay(TimeSpan.FromSeconds(10));

@@ -87,10 +87,10 @@ internal static class SchedulingRun
     private static async Task RunInAsync(Options options, string serverDll, string work, SchedulingResults results)
     {
         var startClock = Stopwatch.StartNew();
-        using var cluster = await BenchCluster.StartAsync(serverDll, work, options.Nodes);
+        using var cluster = await BenchCluster.StartAsync(serverDll, work, options.Nodes, options.ChildEnvironment);
         results.NodesRegistered = startClock.Elapsed;
         Console.WriteLine($"  {options.Nodes:N0} nodes registered after {results.NodesRegistered.TotalSeconds:F1} s");
-        await cluster.StartSchedulerAsync();
+        await cluster.StartSchedulerAsync(options.SchedulerEnvironment);
         await Task.Delay(TimeSpan.FromSeconds(5));
         results.ServerIdleRss = cluster.Server.RssBytes();
         results.SchedulerIdleRss = cluster.Scheduler!.RssBytes();
