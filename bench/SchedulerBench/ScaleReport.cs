@@ -26,12 +26,12 @@ internal static class ScaleReport
         s.AppendLine(Inv($"| creation rate, pods/s | {c.PerSecond:N0} ({c.Elapsed.TotalSeconds:F0} s) |"));
         s.AppendLine(Inv($"| create p50 / p99 / max ms | {c.P50Ms:F1} / {c.P99Ms:F1} / {c.MaxMs:F0} |"));
         s.AppendLine(Inv($"| server CPU per create (incl. the pod's status writes that overlap), µs | {r.ServerCpuDuringCreates.TotalMicroseconds / Math.Max(1, c.Ops):N0} |"));
-        s.AppendLine(Inv($"| server quiet after the last create, s | {r.Settle.TotalSeconds:F0} |"));
+        s.AppendLine(Inv($"| wait for the server to use under 0.2 cores after the last create (at most 180 s), s | {r.Settle.TotalSeconds:F0} |"));
         s.AppendLine(Inv($"| server RSS idle (nodes registered, no pods), MB | {SchedulingRun.Mb(r.IdleRss):N0} |"));
         s.AppendLine(Inv($"| server RSS right after the creates, MB | {SchedulingRun.Mb(r.AfterCreatesRss):N0} |"));
         s.AppendLine(Inv($"| server RSS peak (sampled every 200 ms), MB | {SchedulingRun.Mb(r.PeakRss):N0} |"));
         s.AppendLine(Inv($"| server RSS at the end, MB | {SchedulingRun.Mb(r.EndRss):N0} |"));
-        s.AppendLine(Inv($"| `kubectl get pods -A --chunk-size=500` wall time, s | {r.KubectlWall.TotalSeconds:F1} (exit {r.KubectlExit}) |"));
+        s.AppendLine(Inv($"| `kubectl get pods -A --chunk-size=500` wall time, s | {r.KubectlWall.TotalSeconds:F1} (exit {r.KubectlExit}{(r.KubectlExit == 0 ? "" : ": " + r.KubectlError.Split('\n')[0][..Math.Min(80, r.KubectlError.Split('\n')[0].Length)])}) |"));
         s.AppendLine();
         s.AppendLine("| Single-object requests (own connection, 5/s each) | GETs | GET p50 / p99 / max ms | PATCHes | PATCH p50 / p99 / max ms | failed |");
         s.AppendLine("|---|--:|--:|--:|--:|--:|");

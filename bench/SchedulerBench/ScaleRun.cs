@@ -66,6 +66,8 @@ internal sealed class ScaleResults
 /// </summary>
 internal static class ScaleRun
 {
+    private static readonly TimeSpan KubectlLimit = TimeSpan.FromMinutes(10);
+
     public static async Task<int> RunAsync(Options options)
     {
         var serverDll = Path.GetFullPath(options.ServerDll ?? BenchCluster.DefaultServerDll());
@@ -159,10 +161,21 @@ internal static class ScaleRun
         using (var process = Process.Start(info) ?? throw new InvalidOperationException("kubectl did not start"))
         {
             var stderr = process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync();
+            using var limit = new CancellationTokenSource(KubectlLimit);
+            try
+            {
+                await process.WaitForExitAsync(limit.Token);
+                r.KubectlExit = process.ExitCode;
+                r.KubectlError = (await stderr).Trim();
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                r.KubectlExit = -1;
+                r.KubectlError = $"stopped after {KubectlLimit.TotalMinutes:F0} minutes";
+            }
+
             r.KubectlWall = kubectl.Elapsed;
-            r.KubectlExit = process.ExitCode;
-            r.KubectlError = (await stderr).Trim();
         }
 
         Console.WriteLine($"  kubectl get pods -A --chunk-size=500: {r.KubectlWall.TotalSeconds:F1} s, exit {r.KubectlExit} {r.KubectlError}");
