@@ -22,7 +22,8 @@ internal static class SqliteSchema
             deleted INTEGER NOT NULL,
             prev_rev INTEGER NOT NULL,
             value BLOB);
-        CREATE INDEX IF NOT EXISTS log_key_rev ON log (key, rev);
+        DROP INDEX IF EXISTS log_key_rev;
+        CREATE INDEX IF NOT EXISTS log_key_rev_deleted ON log (key, rev, deleted);
         CREATE TABLE IF NOT EXISTS kv (
             key BLOB PRIMARY KEY,
             create_rev INTEGER NOT NULL,
