@@ -58,9 +58,14 @@ public sealed class LocalCluster : IAsyncDisposable
 
             if (options.Scheduler)
             {
-                var scheduler = KubeScheduler.Start(cluster.NewClient(), new SchedulerOptions { LeaderElect = false }, loggerFactory);
+                var scheduler = KubeScheduler.Start(cluster.NewClient(), new SchedulerOptions { LeaderElect = options.SchedulerLeaderElect }, loggerFactory);
                 cluster._components.Add(scheduler);
-                await scheduler.Started.WaitAsync(TimeSpan.FromSeconds(60), ct);
+
+                // A leader-electing scheduler may stand by while another API server's scheduler leads.
+                if (!options.SchedulerLeaderElect)
+                {
+                    await scheduler.Started.WaitAsync(TimeSpan.FromSeconds(60), ct);
+                }
             }
 
             if (options.Controllers is { } controllers)
