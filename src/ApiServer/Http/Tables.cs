@@ -107,30 +107,42 @@ internal static class Tables
     }
 
     /// <summary>The bytes of the top-level "metadata" object of <paramref name="json"/>; empty when there is none.</summary>
-    private static ReadOnlyMemory<byte> MetadataOf(byte[] json)
+    private static ReadOnlyMemory<byte> MetadataOf(byte[]? json)
     {
-        var reader = new Utf8JsonReader(json);
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        if (json is not { Length: > 0 })
         {
             return ReadOnlyMemory<byte>.Empty;
         }
 
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        try
         {
-            var isMetadata = reader.ValueTextEquals("metadata"u8);
-            if (!reader.Read())
+            var reader = new Utf8JsonReader(json);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
-                break;
+                return ReadOnlyMemory<byte>.Empty;
             }
 
-            if (isMetadata && reader.TokenType == JsonTokenType.StartObject)
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var start = (int)reader.TokenStartIndex;
+                var isMetadata = reader.ValueTextEquals("metadata"u8);
+                if (!reader.Read())
+                {
+                    break;
+                }
+
+                if (isMetadata && reader.TokenType == JsonTokenType.StartObject)
+                {
+                    var start = (int)reader.TokenStartIndex;
+                    reader.Skip();
+                    return json.AsMemory(start, (int)reader.BytesConsumed - start);
+                }
+
                 reader.Skip();
-                return json.AsMemory(start, (int)reader.BytesConsumed - start);
             }
-
-            reader.Skip();
+        }
+        catch (JsonException)
+        {
+            // Not the object's JSON (an object built in memory only): the serializer writes the metadata instead.
         }
 
         return ReadOnlyMemory<byte>.Empty;
