@@ -58,11 +58,11 @@ public sealed class LocalCluster : IAsyncDisposable
 
             if (options.Scheduler)
             {
-                var scheduler = KubeScheduler.Start(cluster.NewClient(), new SchedulerOptions { LeaderElect = options.SchedulerLeaderElect }, loggerFactory);
+                // On etcd several servers may share one cluster: their schedulers elect one leader, as the managers do.
+                var electing = options.ApiServer.Storage == "etcd";
+                var scheduler = KubeScheduler.Start(cluster.NewClient(), new SchedulerOptions { LeaderElect = electing }, loggerFactory);
                 cluster._components.Add(scheduler);
-
-                // A leader-electing scheduler may stand by while another API server's scheduler leads.
-                if (!options.SchedulerLeaderElect)
+                if (!electing)
                 {
                     await scheduler.Started.WaitAsync(TimeSpan.FromSeconds(60), ct);
                 }

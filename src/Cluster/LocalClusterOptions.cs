@@ -14,12 +14,6 @@ public sealed class LocalClusterOptions
 
     public bool Scheduler { get; init; } = true;
 
-    /// <summary>
-    /// The scheduler campaigns for the kube-system/kube-scheduler Lease and schedules only while leading: needed when
-    /// several servers share one etcd cluster, so exactly one scheduler binds pods.
-    /// </summary>
-    public bool SchedulerLeaderElect { get; init; }
-
     /// <summary>The controller-manager's options; null runs no controllers.</summary>
     public ControllerManagerOptions? Controllers { get; init; } = new() { LeaderElect = false };
 }

@@ -359,8 +359,7 @@ internal static class CommandLine
             ApiServer = options,
             HollowNodes = all ? HollowNodes(flags) : null,
             Scheduler = all,
-            // On etcd several servers may share one cluster: their schedulers and controller-managers each elect one leader.
-            SchedulerLeaderElect = options.Storage == "etcd",
+            // On etcd several servers may share one cluster: their controller-managers elect one leader (and their schedulers, see LocalCluster).
             Controllers = controllers is null ? null : new ControllerManagerOptions { LeaderElect = options.Storage == "etcd", Controllers = controllers.Controllers },
         };
 

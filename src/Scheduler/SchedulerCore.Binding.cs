@@ -47,6 +47,12 @@ internal sealed partial class SchedulerCore
             Cache.ForgetPod(pod.Uid);
             return;
         }
+#pragma warning disable CA1031 // Whatever breaks a binding (a client timeout included), the pod must not stay assumed.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            status = Status.FromException(e);
+        }
 
         if (Status.IsSuccess(status))
         {
@@ -61,7 +67,7 @@ internal sealed partial class SchedulerCore
         Cache.ForgetPod(pod.Uid);
 
         // What the pod held on the node is free again: that may help others (never the pod itself).
-        Queue.MoveAllToActiveOrBackoff(ClusterEvent.AssignedPodDelete, pod.Pod, null, p => p.Uid != pod.Uid);
+        Queue.MoveAllToActiveOrBackoff(ClusterEvent.AssignedPodDelete, pod, null, p => p.Uid != pod.Uid);
         RecordRejector(queued, status);
         await HandleFailureAsync(fwk, queued, status, null, ct);
     }
@@ -114,8 +120,9 @@ internal sealed partial class SchedulerCore
         var message = status.Message;
         _logger.PodUnschedulable(pod.Key, reason, message);
 
-        var latest = Listers.Pods?.Get(pod.Namespace, pod.Name) ?? pod.Pod;
-        if (latest.Metadata.Uid != pod.Pod.Metadata.Uid || Assigned(latest) || (Listers.Pods is not null && Listers.Pods.Get(pod.Namespace, pod.Name) is null))
+        // The informer's copy is the truth: a pod deleted, replaced or bound meanwhile is not requeued.
+        var latest = Listers.Pods is null ? pod.Pod : Listers.Pods.Get(pod.Namespace, pod.Name);
+        if (latest is null || latest.Metadata.Uid != pod.Pod.Metadata.Uid || Assigned(latest))
         {
             _logger.PodGone(pod.Key);
             Queue.Done(pod.Uid);
@@ -185,7 +192,7 @@ internal sealed partial class SchedulerCore
         {
             _logger.StatusUpdateFailed(pod.Metadata.NamespaceProperty + "/" + pod.Metadata.Name, e.Response?.ReasonPhrase ?? e.Message);
         }
-        catch (HttpRequestException e)
+        catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !ct.IsCancellationRequested))
         {
             _logger.StatusUpdateFailed(pod.Metadata.NamespaceProperty + "/" + pod.Metadata.Name, e.Message);
         }

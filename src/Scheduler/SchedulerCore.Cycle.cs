@@ -162,7 +162,10 @@ internal sealed partial class SchedulerCore
     {
         var count = nodes.Count;
         var toFind = NumFeasibleNodesToFind(fwk.Profile.PercentageOfNodesToScore ?? _options.PercentageOfNodesToScore, count);
-        var feasible = new List<NodeInfo>(Math.Min(toFind, count));
+
+        // One list reused by every cycle: only the scheduling thread uses it, and nothing keeps it past the cycle.
+        var feasible = _feasible;
+        feasible.Clear();
         if (count == 0)
         {
             return feasible;

@@ -57,8 +57,9 @@ internal sealed partial class SchedulerCore
 
         if (Assigned(pod))
         {
-            Cache.AddPod(new PodInfo(pod));
-            Queue.MoveAllToActiveOrBackoff(ClusterEvent.AssignedPodAdd, null, pod);
+            var info = new PodInfo(pod);
+            Cache.AddPod(info);
+            Queue.MoveAllToActiveOrBackoff(ClusterEvent.AssignedPodAdd, null, info);
         }
         else if (Responsible(pod))
         {
@@ -102,7 +103,7 @@ internal sealed partial class SchedulerCore
             }
 
             Cache.AddPod(info);
-            Queue.MoveAllToActiveOrBackoff(ClusterEvent.AssignedPodAdd, null, newPod);
+            Queue.MoveAllToActiveOrBackoff(ClusterEvent.AssignedPodAdd, null, info);
             return;
         }
 
@@ -110,7 +111,7 @@ internal sealed partial class SchedulerCore
         var changes = PodChanges(oldPod, newPod);
         if (changes != ActionType.None)
         {
-            Queue.MoveAllToActiveOrBackoff(new ClusterEvent(EventResource.AssignedPod, changes, "AssignedPodUpdate"), oldPod, newPod);
+            Queue.MoveAllToActiveOrBackoff(new ClusterEvent(EventResource.AssignedPod, changes, "AssignedPodUpdate"), new PodInfo(oldPod), info);
         }
     }
 
@@ -120,7 +121,7 @@ internal sealed partial class SchedulerCore
         if (Assigned(pod) || Cache.NodeOf(uid) is not null)
         {
             Cache.RemovePod(uid);
-            Queue.MoveAllToActiveOrBackoff(ClusterEvent.AssignedPodDelete, pod, null);
+            Queue.MoveAllToActiveOrBackoff(ClusterEvent.AssignedPodDelete, new PodInfo(pod), null);
         }
 
         if (!Assigned(pod) && Responsible(pod))

@@ -24,6 +24,7 @@ internal sealed partial class SchedulerCore
     private readonly Lock _bindingsLock = new();
     private readonly HashSet<Task> _bindings = [];
     private int _nextStartNodeIndex;
+    private readonly List<NodeInfo> _feasible = [];
     private long[] _totals = new long[256];
     private long[] _scratch = new long[256];
 

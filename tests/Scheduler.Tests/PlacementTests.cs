@@ -249,6 +249,62 @@ public sealed class PlacementTests(SchedulerCluster cluster)
     }
 
     [Fact]
+    public async Task A_bound_volume_pins_the_pod_to_its_node_and_an_unbound_claim_waits()
+    {
+        var ns = await cluster.CreateNamespaceAsync();
+        var volume = "pv-" + ns;
+        await Client.CoreV1.CreatePersistentVolumeAsync(new V1PersistentVolume
+        {
+            Metadata = new V1ObjectMeta { Name = volume },
+            Spec = new V1PersistentVolumeSpec
+            {
+                Capacity = new Dictionary<string, ResourceQuantity> { ["storage"] = new("1Gi") },
+                AccessModes = ["ReadWriteOnce"],
+                StorageClassName = string.Empty,
+                Local = new V1LocalVolumeSource { Path = "/mnt/disk" },
+                NodeAffinity = new V1VolumeNodeAffinity
+                {
+                    Required = new V1NodeSelector
+                    {
+                        NodeSelectorTerms = [new V1NodeSelectorTerm { MatchExpressions = [new V1NodeSelectorRequirement { Key = Hostname, OperatorProperty = "In", Values = [cluster.BaseNodes[1]] }] }],
+                    },
+                },
+            },
+        });
+        try
+        {
+            foreach (var (claim, volumeName) in new[] { ("bound", volume), ("unbound", (string?)null) })
+            {
+                await Client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(new V1PersistentVolumeClaim
+                {
+                    Metadata = new V1ObjectMeta { Name = claim },
+                    Spec = new V1PersistentVolumeClaimSpec
+                    {
+                        AccessModes = ["ReadWriteOnce"],
+                        StorageClassName = string.Empty,
+                        VolumeName = volumeName,
+                        Resources = new V1VolumeResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new("1Gi") } },
+                    },
+                }, ns);
+
+                var pod = SchedulerCluster.Pod("uses-" + claim);
+                pod.Spec.Volumes = [new V1Volume { Name = "data", PersistentVolumeClaim = new V1PersistentVolumeClaimVolumeSource { ClaimName = claim } }];
+                await Client.CoreV1.CreateNamespacedPodAsync(pod, ns);
+            }
+
+            Assert.Equal(cluster.BaseNodes[1], (await cluster.WaitForScheduledAsync(ns, "uses-bound")).Spec.NodeName);
+            var pending = await cluster.WaitForUnschedulableAsync(ns, "uses-unbound");
+            Assert.Equal(
+                "0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.",
+                SchedulerCluster.ScheduledMessage(pending));
+        }
+        finally
+        {
+            await Client.CoreV1.DeletePersistentVolumeAsync(volume);
+        }
+    }
+
+    [Fact]
     public async Task Kubectl_shows_where_a_pod_landed_and_why_another_is_pending()
     {
         var ns = await cluster.CreateNamespaceAsync();

@@ -268,7 +268,11 @@ internal static class AppsHelpers
         EventuallyAsync(async () =>
         {
             var current = await client.AppsV1.ReadNamespacedStatefulSetAsync(set.Metadata.Name, set.Metadata.NamespaceProperty);
-            return (current.Status?.ObservedGeneration ?? 0) >= (current.Metadata.Generation ?? 0) ? current : null;
+
+            // Upstream polls every few seconds, by when the status has also counted the pods; this polls faster, so
+            // it also waits for that count.
+            var pods = await StatefulPodsAsync(client, current);
+            return (current.Status?.ObservedGeneration ?? 0) >= (current.Metadata.Generation ?? 0) && current.Status!.Replicas == pods.Count ? current : null;
         }, $"statefulset {set.Metadata.Name} status to observe its generation");
 
     /// <summary>Marks pods' containers ready or not, as breakHTTPProbe and restoreHTTPProbe do by moving index.html.</summary>

@@ -199,7 +199,7 @@ public sealed class DaemonSetTests(ConformanceCluster cluster)
         CheckPodsHash(await DaemonPodsAsync(ns), cur.Metadata.Labels["controller-revision-hash"]);
     }
 
-    [Fact(DisplayName = "[sig-apps] Daemon set [Serial] should rollback without unnecessary restarts [Conformance]", Skip = "Known failure: pods are replaced during the rollback in the all-in-one cluster; under investigation")]
+    [Fact(DisplayName = "[sig-apps] Daemon set [Serial] should rollback without unnecessary restarts [Conformance]")]
     public async Task RollbackWithoutRestarts()
     {
         Assert.True((await Client.CoreV1.ListNodeAsync()).Items.Count > 1, "the scenario needs at least two nodes");

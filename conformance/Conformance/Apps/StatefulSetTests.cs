@@ -287,7 +287,7 @@ public sealed class StatefulSetTests(ConformanceCluster cluster)
         await EventuallyAsync(async () => (await Client.AppsV1.ReadNamespacedStatefulSetAsync(SsName, ns)).Status?.Replicas == 0, "status.replicas 0");
     }
 
-    [Fact(DisplayName = "[sig-apps] StatefulSet Basic StatefulSet functionality [StatefulSetBasic] should have a working scale subresource [Conformance]", Skip = "Known failure: a strategic merge PATCH of statefulsets/scale can answer 409 Conflict while the controller writes status; under investigation")]
+    [Fact(DisplayName = "[sig-apps] StatefulSet Basic StatefulSet functionality [StatefulSetBasic] should have a working scale subresource [Conformance]")]
     public async Task ScaleSubresource()
     {
         var ns = await NamespaceWithServiceAsync();

@@ -5,7 +5,7 @@ using k8s.Models;
 namespace KubeNet.Conformance.Framework;
 
 /// <summary>
-/// What a scheduler, kubelet and replication manager would do, for scenarios whose upstream version waits for running
+/// What a scheduler and a kubelet would do, for scenarios whose upstream version waits for running
 /// pods. Each helper first gives the cluster a moment to do it itself and only stands in when nothing happened, so the
 /// scenarios still run unchanged against a full cluster. Status is written through the status subresource, as a
 /// kubelet writes it.
@@ -75,71 +75,6 @@ internal static class StandIns
         }
 
         return pod;
-    }
-
-    /// <summary>
-    /// The pods of a replication controller, Running: made from its template with a controller reference when no
-    /// replication manager makes them, and its status written as the manager would.
-    /// </summary>
-    public static async Task<IReadOnlyList<V1Pod>> ControllerPodsRunningAsync(this ConformanceCluster cluster, string ns, string rcName)
-    {
-        var rc = await cluster.Client.CoreV1.ReadNamespacedReplicationControllerAsync(rcName, ns);
-        var selector = string.Join(',', rc.Spec.Selector.Select(kv => $"{kv.Key}={kv.Value}"));
-        var deadline = DateTime.UtcNow + Grace;
-        var pods = await cluster.Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: selector);
-        while (pods.Items.Count == 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(200);
-            pods = await cluster.Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: selector);
-        }
-
-        var standIn = pods.Items.Count == 0;
-        if (standIn)
-        {
-            for (var i = 0; i < (rc.Spec.Replicas ?? 1); i++)
-            {
-                await cluster.Client.CoreV1.CreateNamespacedPodAsync(
-                    new V1Pod
-                    {
-                        Metadata = new V1ObjectMeta
-                        {
-                            GenerateName = rcName + "-",
-                            Labels = rc.Spec.Template.Metadata.Labels,
-                            OwnerReferences =
-                            [
-                                new V1OwnerReference
-                                {
-                                    ApiVersion = "v1", Kind = "ReplicationController", Name = rcName, Uid = rc.Metadata.Uid,
-                                    Controller = true, BlockOwnerDeletion = true,
-                                },
-                            ],
-                        },
-                        Spec = rc.Spec.Template.Spec,
-                    },
-                    ns);
-            }
-
-            pods = await cluster.Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: selector);
-        }
-
-        var running = new List<V1Pod>();
-        foreach (var pod in pods.Items)
-        {
-            running.Add(await cluster.PodRunningAsync(ns, pod.Metadata.Name));
-        }
-
-        if (standIn)
-        {
-            var count = running.Count;
-            rc.Status = new V1ReplicationControllerStatus
-            {
-                Replicas = count, FullyLabeledReplicas = count, ReadyReplicas = count, AvailableReplicas = count,
-                ObservedGeneration = rc.Metadata.Generation,
-            };
-            await cluster.Client.CoreV1.ReplaceNamespacedReplicationControllerStatusAsync(rc, rcName, ns);
-        }
-
-        return running;
     }
 
     /// <summary>A node to describe: the first one listed, or, on a cluster without nodes, one registered as a kubelet would.</summary>

@@ -197,10 +197,9 @@ internal sealed partial class ResourceHandler
                 return ApiError.Invalid("autoscaling", "Scale", name, [FieldError.Invalid("spec.replicas", replicas, "must be greater than or equal to 0")]);
             }
 
-            if (!string.IsNullOrEmpty(scale.Value.Metadata?.ResourceVersion))
-            {
-                current.Metadata.ResourceVersion = scale.Value.Metadata.ResourceVersion;
-            }
+            // Only a resourceVersion the client sent is a precondition: without one the write is unconditional, so
+            // the store applies it again to the latest object when a controller wrote status meanwhile.
+            current.Metadata.ResourceVersion = string.IsNullOrEmpty(scale.Value.Metadata?.ResourceVersion) ? null : scale.Value.Metadata.ResourceVersion;
 
             SetReplicas(current, replicas);
             return Outcome<IKubernetesObject<V1ObjectMeta>>.Ok(current);

@@ -32,11 +32,23 @@ internal sealed class ControllerRefManager(
     {
         var claimed = new List<T>();
         Exception? error = null;
+        bool Match(T o) => LabelSets.Matches(selector, o.Metadata) && (filter is null || filter(o));
         foreach (var obj in objects)
         {
+            // The common cases need no write: owned by someone else, or ours and still matching.
+            if (ControllerRefs.GetControllerOf(obj.Metadata) is { } owner && (owner.Uid != Controller.Uid || Match(obj)))
+            {
+                if (owner.Uid == Controller.Uid)
+                {
+                    claimed.Add(obj);
+                }
+
+                continue;
+            }
+
             try
             {
-                if (await ClaimObjectAsync(obj, o => LabelSets.Matches(selector, o.Metadata) && (filter is null || filter(o)), patch, ct))
+                if (await ClaimObjectAsync(obj, Match, patch, ct))
                 {
                     claimed.Add(obj);
                 }

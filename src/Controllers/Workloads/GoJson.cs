@@ -41,6 +41,7 @@ internal static class GoJson
             node["spec"] = spec;
         }
 
+        DropEmpty(node);
         foreach (var list in new[] { "containers", "initContainers", "ephemeralContainers" })
         {
             if (spec[list] is JsonArray containers)
@@ -56,6 +57,38 @@ internal static class GoJson
         }
 
         return node;
+    }
+
+    // Map-typed fields of a pod template; Go omits them when empty (omitempty), unlike empty structs such as resources.
+    private static readonly HashSet<string> MapFields = ["labels", "annotations", "nodeSelector", "limits", "requests", "overhead", "matchLabels"];
+
+    // Slices Go always writes, even empty (no omitempty).
+    private static readonly HashSet<string> RequiredLists = ["containers", "nodeSelectorTerms"];
+
+    /// <summary>What Go's omitempty leaves out: empty slices and empty maps.</summary>
+    private static void DropEmpty(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (key, value) in obj.ToList())
+                {
+                    DropEmpty(value);
+                    if ((value is JsonArray { Count: 0 } && !RequiredLists.Contains(key)) || (value is JsonObject { Count: 0 } && MapFields.Contains(key)))
+                    {
+                        obj.Remove(key);
+                    }
+                }
+
+                break;
+            case JsonArray array:
+                foreach (var item in array)
+                {
+                    DropEmpty(item);
+                }
+
+                break;
+        }
     }
 
     /// <summary>The upstream revision patch {"spec":{"template":{...,"$patch":"replace"}}}.</summary>

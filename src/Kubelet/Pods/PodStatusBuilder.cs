@@ -132,6 +132,12 @@ internal static class PodStatusBuilder
             status.State = new V1ContainerState { Waiting = new V1ContainerStateWaiting { Reason = reason, Message = message } };
         }
 
+        // An init container that completed successfully counts as ready, as the kubelet's prober manager reports it.
+        if (init && status.State?.Terminated is { ExitCode: 0 })
+        {
+            status.Ready = true;
+        }
+
         status.LastState ??= new V1ContainerState();
         return status;
     }

@@ -8,6 +8,7 @@ namespace KubeNet.Kubelet.Simulation;
 internal sealed partial class PodDriver
 {
     private const int MaxAttempts = 5;
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(2);
 
     private async Task WorkerAsync(CancellationToken ct)
     {
@@ -23,13 +24,36 @@ internal sealed partial class PodDriver
                 {
                     logger.PodFailed(work.Pod.Namespace(), work.Pod.Name(), work.Stage.ToString(), e.Message);
 
-                    // Forgetting the stage lets the next event for the pod (or the next relist) schedule it again.
+                    // A pod that waits in Pending sends no further event, so the driver itself decides again after a
+                    // pause, from the pod as it is then, as the kubelet's periodic sync would.
                     stages.TryRemove(new KeyValuePair<string, Stage>(work.Pod.Metadata.Uid, work.Stage));
+                    _ = RetryLaterAsync(work.Pod, ct);
                 }
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
+        }
+    }
+
+    private async Task RetryLaterAsync(V1Pod pod, CancellationToken ct)
+    {
+        try
+        {
+            await Task.Delay(RetryDelay, ct);
+            Observe(await client.CoreV1.ReadNamespacedPodAsync(pod.Name(), pod.Namespace(), cancellationToken: ct));
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            // Gone: nothing left to drive.
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            logger.PodFailed(pod.Namespace(), pod.Name(), "read", e.Message);
+            _ = RetryLaterAsync(pod, ct);
         }
     }
 

@@ -1,4 +1,4 @@
-using k8s.Models;
+using KubeNet.Scheduler.Cache;
 
 namespace KubeNet.Scheduler.Framework;
 
@@ -70,9 +70,10 @@ internal enum QueueingHint
 
 /// <summary>
 /// Called with the rejected pod and the changed object before and after (null when absent); answers whether the pod is
-/// worth another attempt. Exceptions count as Queue.
+/// worth another attempt. Pods arrive as <see cref="PodInfo"/> (parsed once per event), nodes and other objects as the
+/// API types. Exceptions count as Queue.
 /// </summary>
-internal delegate QueueingHint QueueingHintFn(V1Pod pod, object? oldObj, object? newObj);
+internal delegate QueueingHint QueueingHintFn(PodInfo pod, object? oldObj, object? newObj);
 
 /// <summary>An event a plugin registers, with an optional hint that filters it per pod.</summary>
 internal readonly record struct ClusterEventWithHint(ClusterEvent Event, QueueingHintFn? Hint = null);

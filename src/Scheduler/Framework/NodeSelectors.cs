@@ -32,13 +32,15 @@ internal sealed class RequiredNodeAffinity
         return selector is null && terms is null ? None : new RequiredNodeAffinity(selector, terms);
     }
 
-    public bool Match(NodeInfo node)
+    public bool Match(NodeInfo node) => Match(node.Labels, node.Name);
+
+    public bool Match(IReadOnlyDictionary<string, string> labels, string nodeName)
     {
         if (_nodeSelector is not null)
         {
             foreach (var (key, value) in _nodeSelector)
             {
-                if (!node.Labels.TryGetValue(key, out var actual) || !string.Equals(actual, value, StringComparison.Ordinal))
+                if (!labels.TryGetValue(key, out var actual) || !string.Equals(actual, value, StringComparison.Ordinal))
                 {
                     return false;
                 }
@@ -52,7 +54,7 @@ internal sealed class RequiredNodeAffinity
 
         foreach (var term in _terms)
         {
-            if (term.Match(node.Labels, node.Name))
+            if (term.Match(labels, nodeName))
             {
                 return true;
             }

@@ -118,24 +118,7 @@ internal sealed class SchedulingFramework : IFrameworkHandle
     public bool HasPostFilterPlugins => _postFilter.Length > 0;
 
     /// <summary>Captures the nominated pods once per cycle so per-node filtering does not take the nominator's lock.</summary>
-    public void BeginCycle()
-    {
-        if (!Nominator.HasAny)
-        {
-            _nominatedForCycle = null;
-            return;
-        }
-
-        _nominatedForCycle = new Dictionary<string, List<PodInfo>>(StringComparer.Ordinal);
-        foreach (var node in Snapshot.NodeInfoList)
-        {
-            var pods = Nominator.NominatedPodsForNode(node.Name);
-            if (pods.Count > 0)
-            {
-                _nominatedForCycle[node.Name] = [.. pods];
-            }
-        }
-    }
+    public void BeginCycle() => _nominatedForCycle = Nominator.Snapshot();
 
     public Status? RunPreEnqueue(PodInfo pod)
     {

@@ -284,7 +284,7 @@ internal sealed class DefaultPreemption(SchedulerProfile profile, IFrameworkHand
                 await handle.Client.CoreV1.PatchNamespacedPodStatusAsync(
                     new V1Patch("""{"status":{"nominatedNodeName":null}}""", V1Patch.PatchType.MergePatch), nominated.Name, nominated.Namespace, cancellationToken: ct);
             }
-            catch (HttpOperationException)
+            catch (Exception e) when (e is HttpOperationException or HttpRequestException || (e is TaskCanceledException && !ct.IsCancellationRequested))
             {
                 // Not critical: the nominated pod is retried and corrects its own nomination.
             }
@@ -329,7 +329,7 @@ internal sealed class DefaultPreemption(SchedulerProfile profile, IFrameworkHand
                 // Already gone: nothing left to evict.
                 return null;
             }
-            catch (HttpOperationException e)
+            catch (Exception e) when (e is HttpOperationException or HttpRequestException || (e is TaskCanceledException && !ct.IsCancellationRequested))
             {
                 return Status.Error($"preempting pod {victim.Namespace}/{victim.Name}: {e.Message}");
             }

@@ -239,11 +239,10 @@ internal sealed partial class InterPodAffinity(SchedulerProfile profile, IFramew
 
     // An assigned pod that appears (or changes labels) may satisfy the pod's affinity; one that leaves (or stops
     // matching) may lift the pod's anti-affinity or take its own anti-affinity away.
-    private static QueueingHint AfterPodChange(V1Pod pod, object? oldObj, object? newObj)
+    private static QueueingHint AfterPodChange(PodInfo target, object? oldObj, object? newObj)
     {
-        var target = new PodInfo(pod);
-        var before = oldObj is V1Pod o ? new PodInfo(o) : null;
-        var after = newObj is V1Pod n ? new PodInfo(n) : null;
+        var before = oldObj as PodInfo;
+        var after = newObj as PodInfo;
         var affinity = target.RequiredAffinityTerms;
         var anti = target.RequiredAntiAffinityTerms;
         if (after is not null && MatchesAll(affinity, after) && (before is null || !MatchesAll(affinity, before)))

@@ -123,9 +123,7 @@ internal sealed class NodeAffinity : IPreFilterPlugin, IFilterPlugin, IPreScoreP
                 return QueueingHint.Queue;
             }
 
-            var info = new NodeInfo(node.Metadata.Name);
-            info.SetNode(node, new Dictionary<string, ImageState>());
-            return RequiredNodeAffinity.For(pod).Match(info) ? QueueingHint.Queue : QueueingHint.Skip;
+            return pod.RequiredNodeAffinity.Match(PodInfo.AsReadOnly(node.Metadata.Labels), node.Metadata.Name) ? QueueingHint.Queue : QueueingHint.Skip;
         }),
         new(new ClusterEvent(EventResource.UnscheduledPod, ActionType.UpdateOther, "UnscheduledPodUpdate")),
     ];

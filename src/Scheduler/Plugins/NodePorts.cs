@@ -39,14 +39,10 @@ internal sealed class NodePorts : IPreFilterPlugin, IFilterPlugin, IEnqueueExten
     public IReadOnlyList<ClusterEventWithHint> EventsToRegister() =>
     [
         new(ClusterEvent.AssignedPodDelete, static (pod, o, _) =>
-            o is k8s.Models.V1Pod deleted && PortsOverlap(pod, deleted) ? QueueingHint.Queue : QueueingHint.Skip),
+            o is PodInfo deleted && PortsOverlap(pod, deleted) ? QueueingHint.Queue : QueueingHint.Skip),
         new(ClusterEvent.NodeAdd),
     ];
 
-    private static bool PortsOverlap(k8s.Models.V1Pod pod, k8s.Models.V1Pod deleted)
-    {
-        var wanted = new PodInfo(pod).HostPorts;
-        var freed = new PodInfo(deleted).HostPorts;
-        return wanted.Any(w => freed.Any(f => f.Port == w.Port && f.Protocol == w.Protocol));
-    }
+    private static bool PortsOverlap(PodInfo pod, PodInfo deleted) =>
+        pod.HostPorts.Any(w => deleted.HostPorts.Any(f => f.Port == w.Port && f.Protocol == w.Protocol));
 }

@@ -105,9 +105,9 @@ internal sealed class NodeResourcesFit : IFilterPlugin, IScorePlugin, IEnqueueEx
     ];
 
     // A node whose whole allocatable cannot hold the pod will not help it.
-    private static bool FitsAllocatable(k8s.Models.V1Pod pod, k8s.Models.V1Node node)
+    private static bool FitsAllocatable(PodInfo pod, k8s.Models.V1Node node)
     {
-        var request = new PodInfo(pod).Requests;
+        var request = pod.Requests;
         var allocatable = Resource.FromList(node.Status?.Allocatable);
         if (request.MilliCpu > allocatable.MilliCpu || request.MemoryBytes > allocatable.MemoryBytes
             || request.EphemeralStorageBytes > allocatable.EphemeralStorageBytes)

@@ -332,15 +332,13 @@ internal sealed partial class PodTopologySpread : IPreFilterPlugin, IPreFilterEx
         }
     }
 
-    private static QueueingHint AfterPodChange(V1Pod pod, object? oldObj, object? newObj)
+    private static QueueingHint AfterPodChange(PodInfo target, object? oldObj, object? newObj)
     {
-        var target = new PodInfo(pod);
-        foreach (var changed in new[] { oldObj as V1Pod, newObj as V1Pod })
+        foreach (var changed in new[] { oldObj as PodInfo, newObj as PodInfo })
         {
-            if (changed is not null && changed.Metadata.NamespaceProperty == target.Namespace
-                && (pod.Spec?.TopologySpreadConstraints is not { Count: > 0 } constraints
-                    || constraints.Any(c => LabelSelector.TryFromLabelSelector(c.LabelSelector, out var sel, out _)
-                        && sel.Matches(PodInfo.AsReadOnly(changed.Metadata.Labels)))))
+            if (changed is not null && changed.Namespace == target.Namespace
+                && (target.Pod.Spec?.TopologySpreadConstraints is not { Count: > 0 } constraints
+                    || constraints.Any(c => LabelSelector.TryFromLabelSelector(c.LabelSelector, out var sel, out _) && sel.Matches(changed.Labels))))
             {
                 return QueueingHint.Queue;
             }

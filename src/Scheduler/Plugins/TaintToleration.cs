@@ -66,7 +66,7 @@ internal sealed class TaintToleration : IFilterPlugin, IPreScorePlugin, IScorePl
     public IReadOnlyList<ClusterEventWithHint> EventsToRegister() =>
     [
         new(new ClusterEvent(EventResource.Node, ActionType.Add | ActionType.UpdateNodeTaint, "NodeTaintChange"), static (pod, _, n) =>
-            n is V1Node node && Taints.FirstUntoleratedNoSchedule(node.Spec?.Taints?.ToList() ?? [], pod.Spec?.Tolerations) is null
+            n is V1Node node && Taints.FirstUntoleratedNoSchedule(node.Spec?.Taints?.ToList() ?? [], pod.Pod.Spec?.Tolerations) is null
                 ? QueueingHint.Queue : QueueingHint.Skip),
         new(new ClusterEvent(EventResource.UnscheduledPod, ActionType.UpdatePodToleration, "UnscheduledPodUpdate")),
     ];

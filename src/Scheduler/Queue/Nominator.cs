@@ -81,6 +81,26 @@ internal sealed class Nominator
         }
     }
 
+    /// <summary>Every nomination by node, copied under one lock; null when there is none.</summary>
+    public Dictionary<string, List<PodInfo>>? Snapshot()
+    {
+        lock (_lock)
+        {
+            if (_byNode.Count == 0)
+            {
+                return null;
+            }
+
+            var copy = new Dictionary<string, List<PodInfo>>(_byNode.Count, StringComparer.Ordinal);
+            foreach (var (node, pods) in _byNode)
+            {
+                copy[node] = [.. pods];
+            }
+
+            return copy;
+        }
+    }
+
     public bool HasAny
     {
         get

@@ -484,7 +484,7 @@ internal sealed class SchedulingQueue
             QueueingHint hint;
             try
             {
-                hint = r.Hint?.Invoke(pod.PodInfo.Pod, oldObj, newObj) ?? QueueingHint.Queue;
+                hint = r.Hint?.Invoke(pod.PodInfo, oldObj, newObj) ?? QueueingHint.Queue;
             }
 #pragma warning disable CA1031 // A failing hint must not lose the event: upstream treats errors as Queue.
             catch (Exception)

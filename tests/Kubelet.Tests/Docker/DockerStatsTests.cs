@@ -49,8 +49,12 @@ public sealed partial class DockerStatsTests(DockerNodeFixture node)
         Assert.Matches(@"^\S+\s+\d+m\s+\d+%\s+\d+Mi\s+\d+%$", row.Trim());
 
         // The counting loop shows as real CPU use, the raw API has the container, and a selector narrows the list.
-        var (rawCode, raw) = await DockerNodeFixture.RunAsync("/usr/bin/kubectl", env, null, "get", "--raw", $"/apis/metrics.k8s.io/v1beta1/namespaces/{ns}/pods/bb");
-        Assert.True(rawCode == 0, raw);
+        // Each request reads the kubelet's latest summary, which may lack a container between two samples: ask again.
+        var raw = await Eventually.Get(async () =>
+        {
+            var (code, output) = await DockerNodeFixture.RunAsync("/usr/bin/kubectl", env, null, "get", "--raw", $"/apis/metrics.k8s.io/v1beta1/namespaces/{ns}/pods/bb");
+            return code == 0 ? output : null;
+        }, Timeout, "PodMetrics of bb through the raw API");
         var metrics = JsonNode.Parse(raw)!;
         Assert.Equal("PodMetrics", (string?)metrics["kind"]);
         Assert.Equal("main", (string?)metrics["containers"]![0]!["name"]);
