@@ -22,6 +22,7 @@ internal static class CommandLine
                       [--pki-dir DIR (cluster CA shared by several API servers; default DATA-DIR/pki)]
                       [--runtime-endpoint unix://PATH] [--hollow-nodes N] [--node-name NAME]
                       [--controllers *,foo,-bar ("-*" or empty: no controllers in this process)]
+                      [--scheduler true|false (false: no scheduler in this process)]
           apiserver   the API server alone (same storage flags as server)
           kubelet     the kubelet alone: --kubeconfig FILE [--node-name N] [--runtime-endpoint unix://PATH]
                       [--root-dir DIR] [--kubelet-port 10250] [--address 127.0.0.1] [--pod-cidr CIDR]
@@ -80,7 +81,7 @@ internal static class CommandLine
 
     private static readonly HashSet<string> Known =
     [
-        "data-dir", "bind", "secure-port", "storage", "etcd-servers", "etcd-cafile", "etcd-certfile", "etcd-keyfile", "etcd-compaction-interval", "pki-dir", "runtime", "runtime-endpoint", "hollow-nodes", "node-name", "kubeconfig", "sync", "leader-elect", "controllers", .. NodeCommands.Flags,
+        "data-dir", "bind", "secure-port", "storage", "etcd-servers", "etcd-cafile", "etcd-certfile", "etcd-keyfile", "etcd-compaction-interval", "pki-dir", "runtime", "runtime-endpoint", "hollow-nodes", "node-name", "kubeconfig", "sync", "leader-elect", "controllers", "scheduler", .. NodeCommands.Flags,
         "root-ca-file", "terminated-pod-gc-threshold", "count",
     ];
 
@@ -340,13 +341,15 @@ internal static class CommandLine
 
         var all = verb == "server";
         ControllerManagerOptions? controllers = null;
+        var scheduler = false;
         if (all)
         {
             try
             {
                 controllers = ServerControllers(flags.GetValueOrDefault("controllers", "*"));
+                scheduler = bool.Parse(flags.GetValueOrDefault("scheduler", "true"));
             }
-            catch (ArgumentException ex)
+            catch (Exception ex) when (ex is ArgumentException or FormatException)
             {
                 await Console.Error.WriteLineAsync($"kube-net {verb}: {ex.Message}");
                 return 2;
@@ -358,8 +361,9 @@ internal static class CommandLine
         {
             ApiServer = options,
             HollowNodes = all ? HollowNodes(flags) : null,
-            Scheduler = all,
-            // On etcd several servers may share one cluster: their controller-managers elect one leader (and their schedulers, see LocalCluster).
+            // --scheduler=false leaves scheduling to a scheduler started separately against this server.
+            Scheduler = scheduler,
+            // On etcd several servers may share one cluster: their controller-managers elect one leader.
             Controllers = controllers is null ? null : new ControllerManagerOptions { LeaderElect = options.Storage == "etcd", Controllers = controllers.Controllers },
         };
 

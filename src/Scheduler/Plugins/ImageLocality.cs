@@ -28,21 +28,30 @@ internal sealed class ImageLocality(IFrameworkHandle handle) : IScorePlugin
         }
 
         long sum = 0;
-        if (nodeInfo.ImageStates.Count > 0)
+        var totalNodes = handle.Snapshot.NumNodes;
+        if (nodeInfo.ImageStates.Count > 0 && totalNodes > 0)
         {
-            var totalNodes = handle.Snapshot.NumNodes;
-            foreach (var container in (spec!.InitContainers ?? []).Concat(spec.Containers ?? []))
-            {
-                if (container.Image is { } image && nodeInfo.ImageStates.TryGetValue(Normalize(image), out var imageState) && totalNodes > 0)
-                {
-                    sum += (long)(imageState.Size * ((double)imageState.NumNodes / totalNodes));
-                }
-            }
+            sum = Sum(spec!.InitContainers, nodeInfo, totalNodes) + Sum(spec.Containers, nodeInfo, totalNodes);
         }
 
         var maxThreshold = MaxContainerThreshold * containers;
         sum = Math.Clamp(sum, MinThreshold, maxThreshold);
         return IScorePlugin.MaxNodeScore * (sum - MinThreshold) / (maxThreshold - MinThreshold);
+    }
+
+    // Runs for every scored node: plain loops, no enumerator allocations.
+    private static long Sum(IList<k8s.Models.V1Container>? containers, NodeInfo nodeInfo, int totalNodes)
+    {
+        long sum = 0;
+        for (var i = 0; i < (containers?.Count ?? 0); i++)
+        {
+            if (containers![i].Image is { } image && nodeInfo.ImageStates.TryGetValue(Normalize(image), out var imageState))
+            {
+                sum += (long)(imageState.Size * ((double)imageState.NumNodes / totalNodes));
+            }
+        }
+
+        return sum;
     }
 
     /// <summary>An image without a tag means :latest, as node status reports it.</summary>

@@ -8,49 +8,74 @@ namespace KubeNet.Scheduler.Plugins;
 /// its allocatable. Fit counts the 100m/200Mi defaults for containers without requests; BalancedAllocation uses the
 /// plain requests.
 /// </summary>
-internal sealed class ResourceAllocation(IReadOnlyList<(string Name, long Weight)> resources, bool useRequested)
+internal sealed class ResourceAllocation
 {
     public const int MaxResources = 16;
 
-    public IReadOnlyList<(string Name, long Weight)> Resources { get; } = resources;
+    private readonly bool _useRequested;
+
+    // What each configured resource is, worked out once: scoring runs for hundreds of nodes per pod.
+    private readonly Kind[] _kinds;
+
+    public ResourceAllocation(IReadOnlyList<(string Name, long Weight)> resources, bool useRequested)
+    {
+        Resources = resources;
+        _useRequested = useRequested;
+        _kinds = [.. resources.Select(r => r.Name switch
+        {
+            Resource.Cpu => Kind.Cpu,
+            Resource.Memory => Kind.Memory,
+            Resource.EphemeralStorage => Kind.EphemeralStorage,
+            _ when Resource.IsScalarResourceName(r.Name) => Kind.Scalar,
+            _ => Kind.Other,
+        })];
+    }
+
+    private enum Kind : byte
+    {
+        Cpu,
+        Memory,
+        EphemeralStorage,
+        Scalar,
+        Other,
+    }
+
+    public IReadOnlyList<(string Name, long Weight)> Resources { get; }
 
     /// <summary>Fills <paramref name="requested"/> and <paramref name="allocatable"/> (one slot per resource; zeros are skipped by scorers).</summary>
     public void Fill(PodInfo pod, NodeInfo node, Span<long> requested, Span<long> allocatable)
     {
-        for (var i = 0; i < Resources.Count; i++)
+        for (var i = 0; i < _kinds.Length; i++)
         {
-            var name = Resources[i].Name;
-            var podRequest = PodRequest(pod, name);
-            var (alloc, req) = AllocatableAndRequested(node, name, podRequest);
+            var (alloc, req) = AllocatableAndRequested(pod, node, _kinds[i], Resources[i].Name);
             allocatable[i] = alloc;
             requested[i] = alloc == 0 ? 0 : req;
         }
     }
 
-    private long PodRequest(PodInfo pod, string name) => name switch
+    private (long Allocatable, long Requested) AllocatableAndRequested(PodInfo pod, NodeInfo node, Kind kind, string name)
     {
-        Resource.Cpu => useRequested ? pod.Requests.MilliCpu : pod.NonZeroMilliCpu,
-        Resource.Memory => useRequested ? pod.Requests.MemoryBytes : pod.NonZeroMemory,
-        _ => pod.Requests.Get(name),
-    };
-
-    private (long Allocatable, long Requested) AllocatableAndRequested(NodeInfo node, string name, long podRequest)
-    {
-        // An extended resource the pod does not ask for does not count for this node.
-        if (podRequest == 0 && Resource.IsScalarResourceName(name))
+        switch (kind)
         {
-            return (0, 0);
-        }
-
-        switch (name)
-        {
-            case Resource.Cpu:
-                return (node.Allocatable.MilliCpu, (useRequested ? node.Requested.MilliCpu : node.NonZeroMilliCpu) + podRequest);
-            case Resource.Memory:
-                return (node.Allocatable.MemoryBytes, (useRequested ? node.Requested.MemoryBytes : node.NonZeroMemory) + podRequest);
-            case Resource.EphemeralStorage:
-                return (node.Allocatable.EphemeralStorageBytes, node.Requested.EphemeralStorageBytes + podRequest);
+            case Kind.Cpu:
+                return _useRequested
+                    ? (node.Allocatable.MilliCpu, node.Requested.MilliCpu + pod.Requests.MilliCpu)
+                    : (node.Allocatable.MilliCpu, node.NonZeroMilliCpu + pod.NonZeroMilliCpu);
+            case Kind.Memory:
+                return _useRequested
+                    ? (node.Allocatable.MemoryBytes, node.Requested.MemoryBytes + pod.Requests.MemoryBytes)
+                    : (node.Allocatable.MemoryBytes, node.NonZeroMemory + pod.NonZeroMemory);
+            case Kind.EphemeralStorage:
+                return (node.Allocatable.EphemeralStorageBytes, node.Requested.EphemeralStorageBytes + pod.Requests.EphemeralStorageBytes);
             default:
+                var podRequest = pod.Requests.Get(name);
+
+                // An extended resource the pod does not ask for does not count for this node.
+                if (podRequest == 0 && kind == Kind.Scalar)
+                {
+                    return (0, 0);
+                }
+
                 if (node.Allocatable.Scalars is { } scalars && scalars.TryGetValue(name, out var alloc))
                 {
                     return (alloc, node.Requested.Scalar(name) + podRequest);
