@@ -65,6 +65,7 @@ command -v dockerd >/dev/null 2>&1 || apt_install docker.io
 [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 || apt_install busybox-static
 command -v iptables >/dev/null 2>&1 || apt_install iptables
 command -v conntrack >/dev/null 2>&1 || apt_install conntrack
+command -v ip >/dev/null 2>&1 || apt_install iproute2
 
 # The etcd backend's tests start their own etcd members on free loopback ports (tests/Shared/LocalEtcdCluster.cs).
 if [ ! -x /usr/bin/etcd ] && [ -z "${KUBENET_ETCD:-}" ]; then

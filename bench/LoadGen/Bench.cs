@@ -127,7 +127,7 @@ internal static class Bench
         }
         else if (!options.NoWrite)
         {
-            Console.WriteLine("note: a partial or tuned run (--only, --server-env, --server-dll, --perf-map) does not update the benchmarks document");
+            Console.WriteLine("note: a partial or tuned run (--only, --server-env, --server-arg, --server-dll, --perf-map) does not update the benchmarks document");
         }
 
         var failures = results.Phases.Sum(p => p.Errors) + (etcd?.Phases.Sum(p => p.Errors) ?? 0);
@@ -170,7 +170,7 @@ internal static class Bench
     /// <summary>The server phases (creates, gets, lists) against `kube-net server` with <paramref name="serverArgs"/> added.</summary>
     internal static async Task ServerAsync(BenchOptions options, string serverDll, string work, Results results, IReadOnlyList<string>? serverArgs = null, string label = "kube-net")
     {
-        Console.WriteLine($"{label} server: {serverDll}" + string.Concat(options.ServerEnvironment.Select(e => $" {e.Key}={e.Value}")));
+        Console.WriteLine($"{label} server: {serverDll}" + string.Concat(options.ServerEnvironment.Select(e => $" {e.Key}={e.Value}")) + string.Concat(options.ServerArguments.Select(a => " " + a)));
         results.ServerGc = Machine.GcMode(serverDll);
         var dataDir = Path.Combine(work, "server");
         var port = FreePort();

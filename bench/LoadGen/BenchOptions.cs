@@ -28,6 +28,8 @@ internal sealed class BenchOptions
                                  (for profiling only: W^X off changes the figures)
           --server-env NAME=VALUE  extra environment for the kube-net server (repeatable), e.g. DOTNET_gcServer=0 to try
                                  a runtime setting; such a run does not update the benchmarks document
+          --server-arg ARG       an extra argument for `kube-net server` (repeatable), e.g. --server-arg=--controllers=-* to
+                                 measure without the in-process controllers; such a run does not update the benchmarks document
           --keep-data            keep the temporary data directories
           --etcd                 the etcd run instead: a local etcd member, raw dotnet-etcd puts and guarded transactions,
                                  EtcdStore.CreateAsync, then `kube-net server --storage etcd` creates and gets (same bounds)
@@ -56,10 +58,11 @@ internal sealed class BenchOptions
     public bool Help { get; private set; }
     public bool Etcd { get; private set; }
     public Dictionary<string, string> ServerEnvironment { get; } = new(StringComparer.Ordinal);
+    public List<string> ServerArguments { get; } = [];
     public HashSet<string> Only { get; } = new(StringComparer.Ordinal) { "sqlite", "store", "kestrel", "server" };
 
     /// <summary>Only a complete run with the server as shipped may replace the recorded results.</summary>
-    public bool Recordable => Only.Count == 4 && ServerEnvironment.Count == 0 && !PerfMap && ServerDll is null;
+    public bool Recordable => Only.Count == 4 && ServerEnvironment.Count == 0 && ServerArguments.Count == 0 && !PerfMap && ServerDll is null;
 
     public static BenchOptions Parse(string[] args)
     {
@@ -107,6 +110,7 @@ internal sealed class BenchOptions
 
                     o.ServerEnvironment[pair[..eq]] = pair[(eq + 1)..];
                     break;
+                case "--server-arg": o.ServerArguments.Add(Next()); break;
                 case "--only":
                     o.Only.Clear();
                     foreach (var part in Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))

@@ -98,19 +98,21 @@ public sealed partial class KubeApiServer : IAsyncDisposable
 
             var app = builder.Build();
             var watchHandler = new WatchHandler(registry, options);
+            var health = new HealthChecks(store as IStorageHealth, loggerFactory.CreateLogger("KubeNet.ApiServer.Health"));
             var router = new ApiRouter(
                 new Authenticator(pki),
                 options,
                 new DiscoveryDocuments($"{options.BindAddress}:{options.SecurePort}"),
                 new OpenApiDocuments(),
                 new ResourceHandler(registry, options, watchHandler),
-                () => true,
+                health,
                 new Http.NodeProxy.PodStreams(registry, pki.KubeletClientCertificate()),
                 new Http.NodeProxy.MetricsApi(registry, pki.KubeletClientCertificate()));
             app.Run(router.HandleAsync);
 
             // On SIGTERM the host stops Kestrel first, which waits for in-flight requests: end the watches then, or the
             // long-running watch requests of in-process components would hold the shutdown until its timeout.
+            app.Lifetime.ApplicationStopping.Register(health.MarkShuttingDown);
             app.Lifetime.ApplicationStopping.Register(cache.CompleteAllWatchers);
             await app.StartAsync(cancellationToken);
 

@@ -114,6 +114,17 @@ internal sealed class LocalEtcdCluster : IAsyncDisposable
     /// <summary>SIGKILL, as a crashed machine.</summary>
     public void Kill(int member) => _members[member].Kill();
 
+    /// <summary>Starts a killed member again with its data directory and flags, as a machine coming back.</summary>
+    public void Restart(int member)
+    {
+        if (!_members[member].HasExited)
+        {
+            throw new InvalidOperationException($"etcd member m{member} is still running");
+        }
+
+        _members[member] = _members[member].Restart();
+    }
+
     /// <summary>Index of the member that is the Raft leader now, asked of the running members.</summary>
     public async Task<int> LeaderAsync(TimeSpan timeout)
     {
@@ -282,10 +293,15 @@ internal sealed class LocalEtcdCluster : IAsyncDisposable
         private readonly Process _process;
         private readonly Queue<string> _tail = new();
 
-        private Member(Process process, string clientUrl)
+        private readonly string _etcd;
+        private readonly string[] _args;
+
+        private Member(Process process, string clientUrl, string etcd, string[] args)
         {
             _process = process;
             ClientUrl = clientUrl;
+            _etcd = etcd;
+            _args = args;
         }
 
         public string ClientUrl { get; }
@@ -301,7 +317,7 @@ internal sealed class LocalEtcdCluster : IAsyncDisposable
             }
 
             var process = new Process { StartInfo = info };
-            var member = new Member(process, clientUrl);
+            var member = new Member(process, clientUrl, etcd, [.. args]);
             process.OutputDataReceived += (_, e) => member.Keep(e.Data);
             process.ErrorDataReceived += (_, e) => member.Keep(e.Data);
             if (!process.Start())
@@ -312,6 +328,12 @@ internal sealed class LocalEtcdCluster : IAsyncDisposable
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
             return member;
+        }
+
+        public Member Restart()
+        {
+            _process.Dispose();
+            return Start(_etcd, _args, ClientUrl);
         }
 
         public TimeSpan CpuTime()

@@ -19,7 +19,7 @@ internal sealed class ApiRouter(
     DiscoveryDocuments discovery,
     OpenApiDocuments openApi,
     ResourceHandler resources,
-    Func<bool> isReady,
+    HealthChecks health,
     NodeProxy.PodStreams? podStreams = null,
     NodeProxy.MetricsApi? metrics = null)
 {
@@ -100,22 +100,14 @@ internal sealed class ApiRouter(
 
     private async Task RouteAsync(HttpContext context, string path, RequestInfo? request)
     {
+        if (HealthChecks.Handles(path))
+        {
+            await health.HandleAsync(context, path);
+            return;
+        }
+
         switch (path.TrimEnd('/'))
         {
-            case "/healthz" or "/livez":
-                await PlainAsync(context, 200, "ok");
-                return;
-            case "/readyz":
-                if (isReady())
-                {
-                    await PlainAsync(context, 200, "ok");
-                }
-                else
-                {
-                    await PlainAsync(context, 500, "[-]storage not ready\nreadyz check failed");
-                }
-
-                return;
             case "/version":
                 await Wire.WriteObjectAsync(context, 200, VersionInfo);
                 return;
@@ -214,13 +206,5 @@ internal sealed class ApiRouter(
         context.Response.ContentType = doc.ContentType;
         context.Response.ContentLength = doc.Body.Length;
         await context.Response.Body.WriteAsync(doc.Body, context.RequestAborted);
-    }
-
-    private static async Task PlainAsync(HttpContext context, int code, string text)
-    {
-        context.Response.StatusCode = code;
-        context.Response.ContentType = "text/plain; charset=utf-8";
-        context.Response.Headers["X-Content-Type-Options"] = "nosniff";
-        await context.Response.WriteAsync(text, context.RequestAborted);
     }
 }

@@ -93,8 +93,59 @@ internal static class Tables
         w.WriteString("kind", "PartialObjectMetadata");
         w.WriteString("apiVersion", "meta.k8s.io/v1");
         w.WritePropertyName("metadata");
-        JsonSerializer.Serialize(w, item.Metadata, KubeJson.Options);
+        if (MetadataOf(item.Json) is { Length: > 0 } raw)
+        {
+            // The stored JSON already holds the metadata as the serializer writes it: copied, not encoded again.
+            w.WriteRawValue(raw.Span, skipInputValidation: true);
+        }
+        else
+        {
+            JsonSerializer.Serialize(w, item.Metadata, KubeJson.Options);
+        }
+
         w.WriteEndObject();
+    }
+
+    /// <summary>The bytes of the top-level "metadata" object of <paramref name="json"/>; empty when there is none.</summary>
+    private static ReadOnlyMemory<byte> MetadataOf(byte[]? json)
+    {
+        if (json is not { Length: > 0 })
+        {
+            return ReadOnlyMemory<byte>.Empty;
+        }
+
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return ReadOnlyMemory<byte>.Empty;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isMetadata = reader.ValueTextEquals("metadata"u8);
+                if (!reader.Read())
+                {
+                    break;
+                }
+
+                if (isMetadata && reader.TokenType == JsonTokenType.StartObject)
+                {
+                    var start = (int)reader.TokenStartIndex;
+                    reader.Skip();
+                    return json.AsMemory(start, (int)reader.BytesConsumed - start);
+                }
+
+                reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+            // Not the object's JSON (an object built in memory only): the serializer writes the metadata instead.
+        }
+
+        return ReadOnlyMemory<byte>.Empty;
     }
 
     /// <summary>The object's JSON in the group-version the request named.</summary>

@@ -299,13 +299,27 @@ internal sealed partial class GenericStore(StorageCache cache, IStrategyCatalog 
             return new StoredObject { Key = key, ModRevision = 0, Object = obj, Json = ObjectCodec.Encode(obj) };
         }
 
-        var result = await cache.Store.CreateAsync(key, ObjectCodec.Encode(obj), ct);
-        if (result.Status == WriteStatus.AlreadyExists)
+        var bytes = ObjectCodec.Encode(obj);
+        var pending = cache.ExpectCreate(key, obj, bytes);
+        var committed = false;
+        try
         {
-            return ApiError.AlreadyExists(info.Group, info.Resource, meta.Name!);
-        }
+            var result = await cache.Store.CreateAsync(key, bytes, ct);
+            if (result.Status == WriteStatus.AlreadyExists)
+            {
+                return ApiError.AlreadyExists(info.Group, info.Resource, meta.Name!);
+            }
 
-        return Written(obj, key, result.Revision);
+            committed = true;
+            return cache.CompleteCreate(pending, result.Revision, () => Written(obj, key, result.Revision));
+        }
+        finally
+        {
+            if (!committed)
+            {
+                cache.AbandonCreate(pending);
+            }
+        }
     }
 
     private static StoredObject Written(IKubernetesObject<V1ObjectMeta> obj, string key, long revision)

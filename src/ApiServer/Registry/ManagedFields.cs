@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
@@ -37,6 +38,16 @@ internal static class ManagedFields
             now,
             subresource is "status" or "scale" ? subresource : null,
             definition: definition);
+        if (old is null)
+        {
+            // Tracking changes only metadata.managedFields: a create's object (fresh from its request, not shared) takes
+            // the new entries in place instead of being rebuilt from the whole tree.
+            obj.Metadata.ManagedFields = tracked["metadata"]?["managedFields"] is JsonArray entries
+                ? entries.Deserialize<IList<V1ManagedFieldsEntry>>(KubeJson.Options)
+                : null;
+            return obj;
+        }
+
         return (IKubernetesObject<V1ObjectMeta>)KubeJson.FromNode(tracked, type)!;
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using k8s;
 using k8s.Models;
@@ -23,6 +24,11 @@ internal sealed partial class StorageCache : IAsyncDisposable
     private TaskCompletionSource _advanced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _feed;
     private long _revision;
+
+    // Creates of this server in flight, by key: the storage event of a create and the create's own response need the
+    // same object and JSON, so whichever comes first builds them once for both, instead of the cache decoding and
+    // encoding the stored bytes again (a third of a create's JSON work).
+    private readonly ConcurrentDictionary<string, PendingCreate> _pending = new(StringComparer.Ordinal);
 
     public StorageCache(IKeyValueStore store, int ringCapacity, ILogger logger)
     {
@@ -164,7 +170,12 @@ internal sealed partial class StorageCache : IAsyncDisposable
             try
             {
                 var events = await LoadAndWatchAsync(cancellationToken);
-                Interlocked.Exchange(ref _advanced, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+                if (_pending.Count > 1024)
+            {
+                SweepPending(Volatile.Read(ref _revision));
+            }
+
+            Interlocked.Exchange(ref _advanced, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
                 LogRelisted(Revision);
                 return events;
             }
@@ -208,11 +219,16 @@ internal sealed partial class StorageCache : IAsyncDisposable
                 }
             }
 
+            if (_pending.Count > 1024)
+            {
+                SweepPending(Volatile.Read(ref _revision));
+            }
+
             Interlocked.Exchange(ref _advanced, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         }
     }
 
-    private static CacheEvent ToCacheEvent(ResourceCache cache, WatchEvent e)
+    private CacheEvent ToCacheEvent(ResourceCache cache, WatchEvent e)
     {
         var previous = ResourceCache.Get(cache.Items, e.Value.Key);
         switch (e.Type)
@@ -221,8 +237,83 @@ internal sealed partial class StorageCache : IAsyncDisposable
                 var last = Materialize(cache, e.Value.Key, e.Value.Value.Span, e.Revision);
                 return new CacheEvent(CacheEventType.Deleted, last, previous, e.Revision);
             default:
-                var obj = Materialize(cache, e.Value.Key, e.Value.Value.Span, e.Revision);
+                var obj = TakeCreated(cache, e) ?? Materialize(cache, e.Value.Key, e.Value.Value.Span, e.Revision);
                 return new CacheEvent(previous is null ? CacheEventType.Added : CacheEventType.Modified, obj, previous, e.Revision);
+        }
+    }
+
+    /// <summary>
+    /// Announces a create of <paramref name="obj"/> (storage type, type meta set, never mutated again) whose stored
+    /// bytes are <paramref name="bytes"/>. Its fresh UID makes those bytes unique, so an event with the same bytes is
+    /// this create's. The caller ends with <see cref="CompleteCreate"/> or <see cref="AbandonCreate"/>.
+    /// </summary>
+    public PendingCreate ExpectCreate(string key, IKubernetesObject<V1ObjectMeta> obj, byte[] bytes)
+    {
+        var pending = new PendingCreate(key, obj, bytes);
+        _pending[key] = pending;
+        return pending;
+    }
+
+    /// <summary>The stored object of a create that storage committed at <paramref name="revision"/>, built once.</summary>
+    public StoredObject CompleteCreate(PendingCreate pending, long revision, Func<StoredObject> build)
+    {
+        if (Volatile.Read(ref pending.Stored) is { } early && early.ModRevision == revision)
+        {
+            return early;
+        }
+
+        var built = build();
+        return Interlocked.CompareExchange(ref pending.Stored, built, null) is { } other && other.ModRevision == revision ? other : built;
+    }
+
+    /// <summary>The create failed or was refused: nothing will take its note.</summary>
+    public void AbandonCreate(PendingCreate pending) => _pending.TryRemove(KeyValuePair.Create(pending.Key, pending));
+
+    private StoredObject? TakeCreated(ResourceCache cache, WatchEvent e)
+    {
+        if (e.Value.CreateRevision != e.Revision || !_pending.TryGetValue(e.Value.Key, out var pending))
+        {
+            return null;
+        }
+
+        var obj = pending.Object;
+        if (obj.GetType() != cache.Info.StoredType || obj.ApiVersion != cache.Info.GroupVersion || obj.Kind != cache.Info.Kind)
+        {
+            return null;
+        }
+
+        var stored = Volatile.Read(ref pending.Stored);
+        if (stored is null)
+        {
+            if (!e.Value.Value.Span.SequenceEqual(pending.Bytes))
+            {
+                return null;
+            }
+
+            // The writer sets the same resourceVersion when its response arrives; nothing else changes the object.
+            obj.Metadata.ResourceVersion = ObjectCodec.FormatRevision(e.Revision);
+            var built = new StoredObject { Key = e.Value.Key, ModRevision = e.Revision, Object = obj, Json = ObjectCodec.Encode(obj) };
+            stored = Interlocked.CompareExchange(ref pending.Stored, built, null) ?? built;
+        }
+
+        if (stored.ModRevision != e.Revision)
+        {
+            return null;
+        }
+
+        _pending.TryRemove(KeyValuePair.Create(e.Value.Key, pending));
+        return stored;
+    }
+
+    /// <summary>Drops notes of creates whose events have passed without taking them (a relist in between).</summary>
+    private void SweepPending(long revision)
+    {
+        foreach (var (key, pending) in _pending)
+        {
+            if (Volatile.Read(ref pending.Stored) is { } stored && stored.ModRevision <= revision)
+            {
+                _pending.TryRemove(KeyValuePair.Create(key, pending));
+            }
         }
     }
 
@@ -334,3 +425,15 @@ internal sealed partial class StorageCache : IAsyncDisposable
 }
 
 internal sealed record WatchStart(ImmutableSortedSet<StoredObject>? Initial, long Revision, int Unused);
+
+/// <summary>A create in flight: what it stores, and the stored object once either its response or its event built it.</summary>
+internal sealed class PendingCreate(string key, IKubernetesObject<V1ObjectMeta> obj, byte[] bytes)
+{
+    public StoredObject? Stored;
+
+    public string Key { get; } = key;
+
+    public IKubernetesObject<V1ObjectMeta> Object { get; } = obj;
+
+    public byte[] Bytes { get; } = bytes;
+}

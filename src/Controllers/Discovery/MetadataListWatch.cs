@@ -17,6 +17,51 @@ public sealed class PartialObjectMetadata : IKubernetesObject<V1ObjectMeta>
     public V1ObjectMeta Metadata { get; set; } = new();
 
     /// <summary>
+    /// Reads only what <see cref="Slim"/> keeps from an object's JSON: every object of every resource passes through
+    /// here, so labels, annotations and managed fields are skipped rather than decoded and dropped.
+    /// </summary>
+    public static PartialObjectMetadata Read(JsonElement obj)
+    {
+        var result = new PartialObjectMetadata();
+        if (!obj.TryGetProperty("metadata", out var meta) || meta.ValueKind != JsonValueKind.Object)
+        {
+            return result;
+        }
+
+        var m = result.Metadata;
+        foreach (var p in meta.EnumerateObject())
+        {
+            var value = p.Value;
+            switch (p.Name)
+            {
+                case "name" when value.ValueKind == JsonValueKind.String:
+                    m.Name = value.GetString();
+                    break;
+                case "namespace" when value.ValueKind == JsonValueKind.String:
+                    m.NamespaceProperty = value.GetString();
+                    break;
+                case "uid" when value.ValueKind == JsonValueKind.String:
+                    m.Uid = value.GetString();
+                    break;
+                case "resourceVersion" when value.ValueKind == JsonValueKind.String:
+                    m.ResourceVersion = value.GetString();
+                    break;
+                case "deletionTimestamp" when value.ValueKind == JsonValueKind.String:
+                    m.DeletionTimestamp = KubernetesJson.Deserialize<DateTime>(value.GetRawText());
+                    break;
+                case "finalizers" when value.ValueKind == JsonValueKind.Array && value.GetArrayLength() > 0:
+                    m.Finalizers = [.. value.EnumerateArray().Select(f => f.GetString() ?? string.Empty)];
+                    break;
+                case "ownerReferences" when value.ValueKind == JsonValueKind.Array && value.GetArrayLength() > 0:
+                    m.OwnerReferences = KubernetesJson.Deserialize<List<V1OwnerReference>>(value.GetRawText());
+                    break;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
     /// Keeps what the garbage collector reads and drops the rest (labels, annotations, managed fields), so a cache of
     /// every object in the cluster stays small.
     /// </summary>
@@ -57,7 +102,7 @@ public static class MetadataListWatch
             await RestClient.EnsureSuccessAsync(response, "list " + resource, ct);
             await using var stream = await response.Content.ReadAsStreamAsync(ct);
             using var doc = await JsonDocument.ParseAsync(stream, cancellationToken: ct);
-            var items = doc.RootElement.GetProperty("items").EnumerateArray().Select(i => PartialObjectMetadata.Slim(RestClient.ReadMetadata(i))).ToList();
+            var items = doc.RootElement.GetProperty("items").EnumerateArray().Select(PartialObjectMetadata.Read).ToList();
             var meta = doc.RootElement.GetProperty("metadata");
             var version = meta.TryGetProperty("resourceVersion", out var v) ? v.GetString() ?? string.Empty : string.Empty;
             var next = meta.TryGetProperty("continue", out var c) && c.GetString() is { Length: > 0 } token ? token : null;
@@ -97,16 +142,16 @@ public static class MetadataListWatch
                     onError(new KubernetesException(KubernetesJson.Deserialize<V1Status>(obj.GetRawText())));
                     yield break;
                 case "ADDED":
-                    yield return (WatchEventType.Added, PartialObjectMetadata.Slim(RestClient.ReadMetadata(obj)));
+                    yield return (WatchEventType.Added, PartialObjectMetadata.Read(obj));
                     break;
                 case "MODIFIED":
-                    yield return (WatchEventType.Modified, PartialObjectMetadata.Slim(RestClient.ReadMetadata(obj)));
+                    yield return (WatchEventType.Modified, PartialObjectMetadata.Read(obj));
                     break;
                 case "DELETED":
-                    yield return (WatchEventType.Deleted, PartialObjectMetadata.Slim(RestClient.ReadMetadata(obj)));
+                    yield return (WatchEventType.Deleted, PartialObjectMetadata.Read(obj));
                     break;
                 case "BOOKMARK":
-                    yield return (WatchEventType.Bookmark, PartialObjectMetadata.Slim(RestClient.ReadMetadata(obj)));
+                    yield return (WatchEventType.Bookmark, PartialObjectMetadata.Read(obj));
                     break;
             }
         }

@@ -12,11 +12,15 @@ internal sealed class EtcdKeys
     {
         _prefix = Encoding.UTF8.GetBytes(keyPrefix);
         CompactKey = Key("compact_rev_key");
+        HealthKey = Key("/registry/health");
         (NamespaceStart, NamespaceEnd) = Range("");
     }
 
     /// <summary>kube-apiserver's compaction bookkeeping key (under the prefix, outside /registry/).</summary>
     public ByteString CompactKey { get; }
+
+    /// <summary>The key kube-apiserver's etcd health check reads (it need not exist).</summary>
+    public ByteString HealthKey { get; }
 
     /// <summary>Every key of this store: all of etcd when there is no prefix.</summary>
     public ByteString NamespaceStart { get; }

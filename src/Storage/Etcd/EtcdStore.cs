@@ -12,7 +12,7 @@ namespace KubeNet.Storage.Etcd;
 /// updates and deletes are transactions that compare the key's create or mod revision; lists read one revision page
 /// by page; watches follow etcd's watch stream and resume after a broken connection from the next revision.
 /// </summary>
-public sealed partial class EtcdStore : IKeyValueStore
+public sealed partial class EtcdStore : IKeyValueStore, IStorageHealth
 {
     private const string CompactKeyName = "compact_rev_key";
 
@@ -63,6 +63,39 @@ public sealed partial class EtcdStore : IKeyValueStore
         var request = new RangeRequest { Key = _keys.CompactKey, CountOnly = true };
         RangeResponse response = await _etcd.CallAsync("get revision", (_, deadline, ct) => _etcd.Client.GetAsync(request, EtcdConnection.Headers, deadline, ct), cancellationToken).ConfigureAwait(false);
         return response.Header.Revision;
+    }
+
+    public string HealthCheckName => "etcd";
+
+    /// <summary>
+    /// kube-apiserver's etcd check: a read of the health key that a member with a leader answers within the timeout.
+    /// A refused permission still proves the cluster answers.
+    /// </summary>
+    public async Task<string?> CheckHealthAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return "the etcd client is closed";
+        }
+
+        var request = new RangeRequest { Key = _keys.HealthKey, CountOnly = true };
+        try
+        {
+            await _etcd.Client.GetAsync(request, EtcdConnection.Headers, DateTime.UtcNow + timeout, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.PermissionDenied)
+        {
+            return null;
+        }
+        catch (RpcException ex)
+        {
+            return $"error getting data from etcd: {ex.Status.StatusCode}: {ex.Status.Detail}";
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return $"etcd did not answer within {timeout.TotalSeconds:0.#}s";
+        }
     }
 
     public async ValueTask<GetResult> GetAsync(string key, CancellationToken cancellationToken = default)

@@ -24,6 +24,14 @@ internal static class DockerLabels
     public const string MetaHostNetwork = "kube-net.cri.host-network";
     public const string MetaImage = "kube-net.cri.image";
 
+    // Which CRI server made the container: several simulated nodes may share one dockerd, and each node's runtime
+    // lists only its own sandboxes and containers, as it would with a dockerd of its own.
+    public const string Instance = "kube-net.cri.instance";
+
+    /// <summary>A runtime's instance: derived from its state directory, so a restarted runtime finds its containers again.</summary>
+    public static string InstanceOf(string stateDirectory) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Path.GetFullPath(stateDirectory))))[..16];
+
     public static Dictionary<string, string> Encode(IDictionary<string, string> labels, IDictionary<string, string> annotations)
     {
         var result = new Dictionary<string, string>(labels, StringComparer.Ordinal);

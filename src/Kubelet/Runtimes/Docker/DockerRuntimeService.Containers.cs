@@ -31,6 +31,7 @@ internal sealed partial class DockerRuntimeService
 
         var labels = DockerLabels.Encode(config.Labels, config.Annotations);
         labels[DockerLabels.Type] = DockerLabels.TypeContainer;
+        labels[DockerLabels.Instance] = _instance;
         labels[DockerLabels.SandboxId] = sandbox.ID;
         labels[DockerLabels.MetaName] = meta.Name;
         labels[DockerLabels.MetaAttempt] = meta.Attempt.ToString(CultureInfo.InvariantCulture);

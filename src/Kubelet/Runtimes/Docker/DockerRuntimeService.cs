@@ -26,6 +26,8 @@ internal sealed partial class DockerRuntimeService(
     public const string RuntimeName = "docker";
     public const string RuntimeApiVersion = "v1";
 
+    private readonly string _instance = DockerLabels.InstanceOf(options.StateDirectory);
+
     public override async Task<VersionResponse> Version(VersionRequest request, ServerCallContext context)
     {
         var version = await Call(() => docker.System.GetVersionAsync(context.CancellationToken));
@@ -89,6 +91,7 @@ internal sealed partial class DockerRuntimeService(
 
         var labels = DockerLabels.Encode(config.Labels, config.Annotations);
         labels[DockerLabels.Type] = DockerLabels.TypeSandbox;
+        labels[DockerLabels.Instance] = _instance;
         labels[DockerLabels.MetaName] = meta.Name;
         labels[DockerLabels.MetaUid] = meta.Uid;
         labels[DockerLabels.MetaNamespace] = meta.Namespace;
@@ -267,7 +270,7 @@ internal sealed partial class DockerRuntimeService(
     /// <summary>Docker containers of one kind whose labels match; an id filter matches a full id or a unique prefix.</summary>
     private async Task<IList<ContainerListResponse>> ListDockerAsync(string type, Dictionary<string, string> labels, CancellationToken ct, string? id = null)
     {
-        var label = new Dictionary<string, bool>(StringComparer.Ordinal) { [$"{DockerLabels.Type}={type}"] = true };
+        var label = new Dictionary<string, bool>(StringComparer.Ordinal) { [$"{DockerLabels.Type}={type}"] = true, [$"{DockerLabels.Instance}={_instance}"] = true };
         foreach (var (k, v) in labels)
         {
             label[$"{k}={v}"] = true;
