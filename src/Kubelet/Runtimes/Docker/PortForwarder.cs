@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
+using KubeNet.Kubelet.Streaming;
 using KubeNet.Kubelet.Streaming.Spdy;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -56,7 +57,7 @@ internal sealed partial class PortForwarder(ILogger logger)
             var offered = context.WebSockets.WebSocketRequestedProtocols.SelectMany(p => p.Split(',', StringSplitOptions.TrimEntries)).ToList();
             if (offered.Contains(TunnelProtocol))
             {
-                using var tunnel = await context.WebSockets.AcceptWebSocketAsync(TunnelProtocol);
+                using var tunnel = (await RawWebSocket.AcceptAsync(context, TunnelProtocol, TimeSpan.FromSeconds(30)))!;
                 await using var stream = WebSocketStream.Create(tunnel, WebSocketMessageType.Binary, ownsWebSocket: false);
                 await ServeSpdyAsync(session, stream, ct);
                 await CloseQuietlyAsync(tunnel);
