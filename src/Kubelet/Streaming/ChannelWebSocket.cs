@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Net.WebSockets;
-using System.Text;
 using System.Text.Json;
 
 namespace KubeNet.Kubelet.Streaming;
@@ -10,7 +9,7 @@ namespace KubeNet.Kubelet.Streaming;
 /// channel byte then data. Channels: 0 stdin, 1 stdout, 2 stderr, 3 error (a Status in v4 and v5, text in v1),
 /// 4 resize ({"Width":w,"Height":h}); v5 adds 255 close, whose one data byte names the channel the client closed.
 /// </summary>
-internal sealed class ChannelWebSocket(WebSocket socket, string protocol) : IDisposable
+internal sealed class ChannelWebSocket(WebSocket socket, string protocol) : IRemoteCommandChannels, IDisposable
 {
     public const string V5 = "v5.channel.k8s.io";
     public const string V4 = "v4.channel.k8s.io";
@@ -67,43 +66,7 @@ internal sealed class ChannelWebSocket(WebSocket socket, string protocol) : IDis
     /// <summary>Reports how the command ended on the error channel, in the form the negotiated protocol expects.</summary>
     public async Task WriteExitAsync(int? exitCode, string? failure, IReadOnlyList<string>? command, CancellationToken ct)
     {
-        byte[]? payload;
-        if (Protocol == V1)
-        {
-            payload = failure is not null ? Encoding.UTF8.GetBytes(failure)
-                : exitCode is > 0 ? Encoding.UTF8.GetBytes($"command terminated with non-zero exit code: exit status {exitCode}") : null;
-        }
-        else if (failure is not null)
-        {
-            payload = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
-            {
-                ["metadata"] = new Dictionary<string, object>(),
-                ["status"] = "Failure",
-                ["message"] = failure,
-                ["reason"] = "InternalError",
-                ["code"] = 500,
-            });
-        }
-        else if (exitCode is > 0)
-        {
-            var what = command is null ? "the process" : $"[{string.Join(' ', command)}]";
-            payload = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
-            {
-                ["metadata"] = new Dictionary<string, object>(),
-                ["status"] = "Failure",
-                ["message"] = $"command terminated with non-zero exit code: error executing command {what}, exit code {exitCode}",
-                ["reason"] = "NonZeroExitCode",
-                ["details"] = new Dictionary<string, object>
-                {
-                    ["causes"] = new[] { new Dictionary<string, string> { ["reason"] = "ExitCode", ["message"] = exitCode.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) } },
-                },
-            });
-        }
-        else
-        {
-            payload = """{"metadata":{},"status":"Success"}"""u8.ToArray();
-        }
-
+        var payload = ExitStatus.Payload(Protocol != V1, exitCode, failure, command);
         if (payload is not null)
         {
             await WriteAsync(Error, payload, ct);

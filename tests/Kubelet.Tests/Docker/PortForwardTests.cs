@@ -18,14 +18,14 @@ public sealed class PortForwardTests(DockerNodeFixture node)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
-    [Fact(Skip = "Known failure: kubectl port-forward reports \"lost connection to pod\"; the SPDY port-forward path is not working yet")]
+    [Fact]
     public async Task PortForwardReachesThePodThroughKubectlCSharpAndPython()
     {
         var ns = "kt-" + Guid.NewGuid().ToString("N")[..8];
         await node.Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } });
         await node.Client.CoreV1.CreateNamespacedPodAsync(new V1Pod
         {
-            Metadata = new V1ObjectMeta { Name = "web" },
+            Metadata = new V1ObjectMeta { Name = "web", Labels = new Dictionary<string, string> { ["app"] = "web" } },
             Spec = new V1PodSpec
             {
                 NodeName = node.NodeName,
@@ -33,11 +33,17 @@ public sealed class PortForwardTests(DockerNodeFixture node)
                 Containers = [new V1Container { Name = "main", Image = "busybox", Command = ["sh", "-c", "mkdir -p /www && echo hello-from-pod > /www/index.html && httpd -f -p 80 -h /www"] }],
             },
         }, ns);
+        await node.Client.CoreV1.CreateNamespacedServiceAsync(new V1Service
+        {
+            Metadata = new V1ObjectMeta { Name = "web" },
+            Spec = new V1ServiceSpec { Selector = new Dictionary<string, string> { ["app"] = "web" }, Ports = [new V1ServicePort { Port = 80, TargetPort = 80 }] },
+        }, ns);
         await Eventually.Get(async () => (await node.Client.CoreV1.ReadNamespacedPodAsync("web", ns)).Status?.Phase == "Running" ? "running" : null, Timeout, "web Running");
 
         // kubectl 1.32: SPDY tunnelled over WebSocket first, then the native SPDY upgrade when that toggle is off.
         Assert.Equal("hello-from-pod\n", await KubectlGetAsync(ns, tunnelled: true));
         Assert.Equal("hello-from-pod\n", await KubectlGetAsync(ns, tunnelled: false));
+        Assert.Equal("hello-from-pod\n", await KubectlGetAsync(ns, tunnelled: true, target: "svc/web"));
 
         // The C# client: v4.channel.k8s.io, one data and one error channel for the port.
         using (var socket = await node.Client.WebSocketNamespacedPodPortForwardAsync("web", ns, [80], "v4.channel.k8s.io"))
@@ -91,7 +97,7 @@ public sealed class PortForwardTests(DockerNodeFixture node)
         Assert.Equal("hello-from-pod\n", output);
     }
 
-    private async Task<string> KubectlGetAsync(string ns, bool tunnelled)
+    private async Task<string> KubectlGetAsync(string ns, bool tunnelled, string target = "pod/web")
     {
         var port = FreePort();
         var start = new ProcessStartInfo("/usr/bin/kubectl")
@@ -100,7 +106,7 @@ public sealed class PortForwardTests(DockerNodeFixture node)
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "port-forward", "-n", ns, "pod/web", $"{port}:80", "--address", "127.0.0.1" })
+        foreach (var arg in new[] { "port-forward", "-n", ns, target, $"{port}:80", "--address", "127.0.0.1" })
         {
             start.ArgumentList.Add(arg);
         }

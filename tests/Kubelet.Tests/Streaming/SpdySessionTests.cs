@@ -192,6 +192,67 @@ public sealed class SpdySessionTests
         Assert.Equal(SpdyFrameType.SynReply, (await ReadAsync(fresh.Client)).Type);
     }
 
+    [Fact]
+    public async Task FrameDecoderFuzzOnlyYieldsFramesOrProtocolErrors()
+    {
+        var random = new Random(9876);
+        var valid = new[]
+        {
+            SpdyFrame.Data(1, SpdyFrame.FlagFin, "abc"u8),
+            SpdyFrame.Words(SpdyFrameType.Ping, 1),
+            SpdyFrame.Words(SpdyFrameType.WindowUpdate, 1, 10),
+            SynStream(new HeaderDeflater(), 3, [new("streamtype", "data"), new("port", "80")]),
+        };
+        for (var round = 0; round < 2000; round++)
+        {
+            // Valid frames cut short, with flipped bytes, or pure noise.
+            var bytes = round % 3 == 0 ? new byte[random.Next(0, 40)] : [.. valid[random.Next(valid.Length)]];
+            if (round % 3 == 0)
+            {
+                random.NextBytes(bytes);
+            }
+            else if (round % 3 == 1 && bytes.Length > 0)
+            {
+                bytes[random.Next(bytes.Length)] ^= (byte)random.Next(1, 256);
+            }
+            else
+            {
+                bytes = bytes[..random.Next(0, bytes.Length + 1)];
+            }
+
+            using var stream = new MemoryStream(bytes);
+            try
+            {
+                while (await SpdyFrame.ReadAsync(stream, 4096, CancellationToken.None) is not null)
+                {
+                }
+            }
+            catch (SpdyProtocolException)
+            {
+            }
+        }
+    }
+
+    [Fact]
+    public async Task ClientThatDisappearsMidStreamEndsOnlyItsSession()
+    {
+        var pair = await Loopback.StartAsync(echo: true);
+        await pair.Client.WriteAsync(SynStream(new HeaderDeflater(), 1, [new("streamtype", "data"), new("port", "80")]));
+        Assert.Equal(SpdyFrameType.SynReply, (await ReadAsync(pair.Client)).Type);
+        await pair.Client.WriteAsync(SpdyFrame.Data(1, 0, new byte[8000]));
+
+        // Half a frame, then the connection is reset: the session ends without an escaping exception.
+        await pair.Client.WriteAsync(SpdyFrame.Data(1, 0, new byte[100]).AsMemory(0, 50));
+        pair.Client.Socket.LingerState = new LingerOption(true, 0);
+        pair.Client.Socket.Close();
+        await pair.Served.WaitAsync(Timeout);
+        pair.Dispose();
+
+        await using var fresh = await Loopback.StartAsync(echo: true);
+        await fresh.Client.WriteAsync(SpdyFrame.Words(SpdyFrameType.Ping, 7));
+        Assert.Equal(7u, (await ReadAsync(fresh.Client)).Word(0));
+    }
+
     private static byte[] SynStream(HeaderDeflater deflater, uint id, KeyValuePair<string, string>[] headers)
     {
         var head = new byte[10];

@@ -14,9 +14,9 @@ namespace KubeNet.ApiServer.Http.NodeProxy;
 /// <summary>
 /// pods/log, pods/exec and pods/attach: the API server finds the pod's node, resolves the container, and proxies to
 /// the kubelet at the node's InternalIP and daemon endpoint port over HTTPS with its kubelet client certificate, as
-/// kube-apiserver does. Logs stream through; exec and attach are WebSocket upgrades passed through byte for byte
-/// (the channel protocol, v5.channel.k8s.io for kubectl and v4.channel.k8s.io for the client libraries, is spoken
-/// end to end by the kubelet's runtime).
+/// kube-apiserver does. Logs stream through; exec, attach and portforward upgrades (WebSocket channel protocols, SPDY/3.1
+/// and SPDY tunnelled in WebSocket) are passed through byte for byte and spoken end to end by the runtime's streaming
+/// server.
 /// </summary>
 internal sealed class PodStreams(GenericStore store, X509Certificate2 clientCertificate) : IDisposable
 {
@@ -199,10 +199,10 @@ internal sealed class PodStreams(GenericStore store, X509Certificate2 clientCert
     {
         var upgrade = context.Features.Get<IHttpUpgradeFeature>();
         var upgradeTo = context.Request.Headers.Upgrade.ToString();
-        var spdyPortForward = target.AbsolutePath.StartsWith("/portForward/", StringComparison.Ordinal) && upgradeTo.Contains("SPDY/3.1", StringComparison.OrdinalIgnoreCase);
-        if (upgrade is null || !upgrade.IsUpgradableRequest || !(spdyPortForward || upgradeTo.Contains("websocket", StringComparison.OrdinalIgnoreCase)))
+        var spdy = upgradeTo.Contains("SPDY/3.1", StringComparison.OrdinalIgnoreCase);
+        if (upgrade is null || !upgrade.IsUpgradableRequest || !(spdy || upgradeTo.Contains("websocket", StringComparison.OrdinalIgnoreCase)))
         {
-            await Wire.WriteStatusAsync(context, ApiError.BadRequest("Upgrade request required: exec and attach are served over WebSocket (v5.channel.k8s.io, v4.channel.k8s.io); SPDY is not supported"));
+            await Wire.WriteStatusAsync(context, ApiError.BadRequest("Upgrade request required"));
             return;
         }
 

@@ -3,9 +3,9 @@ using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
+using KubeNet.Kubelet.Streaming;
 using KubeNet.Kubelet.Streaming.Spdy;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 
 namespace KubeNet.Kubelet.Runtimes.Docker;
@@ -56,7 +56,7 @@ internal sealed partial class PortForwarder(ILogger logger)
             var offered = context.WebSockets.WebSocketRequestedProtocols.SelectMany(p => p.Split(',', StringSplitOptions.TrimEntries)).ToList();
             if (offered.Contains(TunnelProtocol))
             {
-                using var tunnel = await context.WebSockets.AcceptWebSocketAsync(TunnelProtocol);
+                using var tunnel = (await RawWebSocket.AcceptAsync(context, TunnelProtocol, TimeSpan.FromSeconds(30)))!;
                 await using var stream = WebSocketStream.Create(tunnel, WebSocketMessageType.Binary, ownsWebSocket: false);
                 await ServeSpdyAsync(session, stream, ct);
                 await CloseQuietlyAsync(tunnel);
@@ -81,24 +81,18 @@ internal sealed partial class PortForwarder(ILogger logger)
             return;
         }
 
-        var upgrade = context.Features.Get<IHttpUpgradeFeature>();
-        if (upgrade is null || !upgrade.IsUpgradableRequest || !context.Request.Headers.Upgrade.ToString().Contains("SPDY/3.1", StringComparison.OrdinalIgnoreCase))
+        if (!SpdyUpgrade.IsSpdyRequest(context))
         {
             await PlainAsync(context, 400, "an upgrade to WebSocket or SPDY/3.1 is required");
             return;
         }
 
-        var versions = context.Request.Headers["X-Stream-Protocol-Version"].SelectMany(v => (v ?? string.Empty).Split(',', StringSplitOptions.TrimEntries)).ToList();
-        if (versions.Count > 0 && !versions.Contains(SpdyProtocol))
+        if (await SpdyUpgrade.AcceptAsync(context, [SpdyProtocol], SpdyProtocol) is not { } accepted)
         {
-            context.Response.Headers["X-Accepted-Stream-Protocol-Versions"] = SpdyProtocol;
-            await PlainAsync(context, 403, $"unable to upgrade: unable to negotiate protocol: client supports [{string.Join(' ', versions)}], server supports [{SpdyProtocol}]");
             return;
         }
 
-        context.Response.Headers["X-Stream-Protocol-Version"] = SpdyProtocol;
-        context.Response.Headers.Upgrade = "SPDY/3.1";
-        await using var transport = await upgrade.UpgradeAsync();
+        await using var transport = accepted.Transport;
         await ServeSpdyAsync(session, transport, ct);
     }
 

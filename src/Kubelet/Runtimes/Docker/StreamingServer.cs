@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using KubeNet.Kubelet.Streaming;
+using KubeNet.Kubelet.Streaming.Spdy;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -16,6 +17,7 @@ namespace KubeNet.Kubelet.Runtimes.Docker;
 internal sealed partial class StreamingServer(IDockerClient docker, ILogger logger)
 {
     private static readonly TimeSpan TokenLifetime = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan StreamCreationTimeout = TimeSpan.FromSeconds(30);
     private readonly ConcurrentDictionary<string, PendingSession> _pending = new(StringComparer.Ordinal);
 
     /// <summary>http://127.0.0.1:PORT, known once the listener is bound.</summary>
@@ -48,6 +50,12 @@ internal sealed partial class StreamingServer(IDockerClient docker, ILogger logg
             return;
         }
 
+        if (!context.WebSockets.IsWebSocketRequest && SpdyUpgrade.IsSpdyRequest(context))
+        {
+            await ServeSpdyAsync(context, session);
+            return;
+        }
+
         if (!context.WebSockets.IsWebSocketRequest)
         {
             context.Response.StatusCode = 400;
@@ -65,23 +73,62 @@ internal sealed partial class StreamingServer(IDockerClient docker, ILogger logg
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync(protocol);
         using var channels = new ChannelWebSocket(socket, protocol);
+        await ServeAsync(session, channels, context.RequestAborted);
+    }
+
+    /// <summary>client-go's SPDY fallback: the streams the request asked for must all be opened within the creation timeout.</summary>
+    private async Task ServeSpdyAsync(HttpContext context, PendingSession session)
+    {
+        if (await SpdyUpgrade.AcceptAsync(context, SpdyRemoteCommand.Supported, SpdyRemoteCommand.V1) is not { } accepted)
+        {
+            return;
+        }
+
+        await using var transport = accepted.Transport;
+        var channels = await SpdyRemoteCommand.StartAsync(transport, accepted.Protocol, session.Stdin, session.Stdout, session.Stderr, session.Tty, StreamCreationTimeout, context.RequestAborted);
+        if (channels is null)
+        {
+            LogSessionFailed(logger, session.ContainerId, "timed out waiting for client to create streams");
+            return;
+        }
+
+        await using (channels)
+        {
+            await ServeAsync(session, channels, context.RequestAborted);
+        }
+    }
+
+    private async Task ServeAsync(PendingSession session, IRemoteCommandChannels channels, CancellationToken ct)
+    {
         try
         {
-            await RunAsync(session, channels, context.RequestAborted);
+            await RunAsync(session, channels, ct);
         }
         catch (Exception e) when (e is DockerApiException or IOException or System.Net.WebSockets.WebSocketException or OperationCanceledException or HttpRequestException)
         {
             LogSessionFailed(logger, session.ContainerId, e.Message);
-            if (!context.RequestAborted.IsCancellationRequested)
+            if (!ct.IsCancellationRequested)
             {
-                await channels.WriteExitAsync(null, e.Message, session.Command, CancellationToken.None);
+                try
+                {
+                    await channels.WriteExitAsync(null, e.Message, session.Command, CancellationToken.None);
+                }
+                catch (Exception again) when (again is IOException or System.Net.WebSockets.WebSocketException or ObjectDisposedException)
+                {
+                }
             }
         }
 
-        await channels.CloseAsync(CancellationToken.None);
+        try
+        {
+            await channels.CloseAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is IOException or System.Net.WebSockets.WebSocketException or ObjectDisposedException or OperationCanceledException)
+        {
+        }
     }
 
-    private async Task RunAsync(PendingSession session, ChannelWebSocket channels, CancellationToken ct)
+    private async Task RunAsync(PendingSession session, IRemoteCommandChannels channels, CancellationToken ct)
     {
         string? execId = null;
         MultiplexedStream stream;

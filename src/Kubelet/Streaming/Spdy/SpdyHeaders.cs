@@ -105,7 +105,7 @@ internal static class SpdyHeaders
 
 /// <summary>
 /// Wraps outgoing header blocks into one continuing zlib stream of stored deflate blocks: the zlib header once, then per
-/// block a non-final stored block, so each frame ends on a byte boundary as a sync flush would leave it.
+/// block non-final stored blocks and the sync-flush marker, so each frame ends exactly as a sync flush leaves it.
 /// </summary>
 internal sealed class HeaderDeflater
 {
@@ -134,6 +134,10 @@ internal sealed class HeaderDeflater
         }
         while (block.Length > 0);
 
+        // An empty stored block, as zlib's Z_SYNC_FLUSH ends every SPDY header block: Go's inflater hands out a
+        // block's bytes only when the next block header is read, and without this marker it would read past the frame
+        // (an unexpected EOF that poisons the whole session's header stream).
+        output.Write([0x00, 0x00, 0x00, 0xff, 0xff]);
         return output.ToArray();
     }
 }

@@ -295,17 +295,19 @@ internal sealed class SpdySession : IAsyncDisposable
         }
     }
 
-    /// <summary>Ends the session: GOAWAY, then the transport closes.</summary>
+    /// <summary>
+    /// Ends the session: GOAWAY, then the read loop stops. The lock and token source stay undisposed on purpose: stream
+    /// writers and the read loop may still be finishing and must see a cancelled session, not a disposed one.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (!_closed.IsCancellationRequested)
         {
-            await TryWriteAsync(SpdyFrame.Words(SpdyFrameType.GoAway, _lastStreamId, 0), CancellationToken.None);
+            // A peer that stopped reading must not hold the session open: the GOAWAY gets a short while to go out.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await TryWriteAsync(SpdyFrame.Words(SpdyFrameType.GoAway, _lastStreamId, 0), timeout.Token);
             await _closed.CancelAsync();
         }
-
-        _closed.Dispose();
-        _writeLock.Dispose();
     }
 }
 
