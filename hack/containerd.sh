@@ -74,6 +74,10 @@ oom_score = 0
   stream_server_port = "0"
   enable_tls_streaming = false
   disable_tcp_service = true
+  # The CRI plugin gives sandboxes oom_score_adj -998; lowering a score needs CAP_SYS_RESOURCE, which a host (or a
+  # container running this) may not grant, and runc then fails every sandbox. Restricted, no score goes below
+  # containerd's own.
+  restrict_oom_score_adj = true
 
 [plugins."io.containerd.grpc.v1.cri".cni]
   bin_dir = "/usr/lib/cni"

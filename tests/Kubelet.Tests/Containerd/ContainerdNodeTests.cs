@@ -1,5 +1,4 @@
 using k8s;
-using KubeNet.Kubelet.Tests.Simulation;
 
 namespace KubeNet.Kubelet.Tests.Containerd;
 
@@ -42,14 +41,23 @@ public sealed class ContainerdNodeTests(ContainerdNodeFixture node)
     /// <summary>Polls `kubectl get -o jsonpath` until the output satisfies the condition.</summary>
     private async Task<string> JsonPathAsync(string what, Func<string, bool> condition, params string[] args)
     {
-        var last = string.Empty;
-        var found = await Eventually.Get(async () =>
+        var deadline = DateTime.UtcNow + Timeout;
+        while (true)
         {
             var (code, output) = await node.KubectlAsync(null, ["get", .. args]);
-            last = output;
-            return code == 0 && condition(output) ? output : null;
-        }, Timeout, $"{what} (last kubectl output: {last})");
-        return found;
+            if (code == 0 && condition(output))
+            {
+                return output;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                var (_, yaml) = await node.KubectlAsync(null, ["get", .. args.TakeWhile(a => a != "-o"), "-o", "yaml"]);
+                Assert.Fail($"timed out after {Timeout.TotalSeconds} s waiting for {what}; last output: \"{output}\"; object:\n{yaml}");
+            }
+
+            await Task.Delay(100);
+        }
     }
 
     [Fact]
