@@ -163,7 +163,17 @@ internal static class Bench
         {
             // One unmeasured pod first: the measured ones find the kubelet, scheduler and API server warm.
             var warm = await client.CoreV1.CreateNamespacedPodAsync(Pod("warmup"), ns);
-            await WaitAsync(async () => (await client.CoreV1.ReadNamespacedPodAsync("warmup", ns)).Status?.Phase == "Running", StartTimeout, "the warm-up pod to run");
+            try
+            {
+                await WaitAsync(async () => (await client.CoreV1.ReadNamespacedPodAsync("warmup", ns)).Status?.Phase == "Running", StartTimeout, "the warm-up pod to run");
+            }
+            catch (TimeoutException)
+            {
+                Console.WriteLine(KubernetesJson.Serialize((await client.CoreV1.ReadNamespacedPodAsync("warmup", ns)).Status));
+                Console.WriteLine(server.Tail());
+                throw;
+            }
+
             results.PodIpSample = (await client.CoreV1.ReadNamespacedPodAsync("warmup", ns)).Status.PodIP ?? "";
             await client.CoreV1.DeleteNamespacedPodAsync("warmup", ns, new V1DeleteOptions { GracePeriodSeconds = 0 });
             await WaitAsync(async () => (await client.CoreV1.ListNamespacedPodAsync(ns)).Items.Count == 0, StartTimeout, "the warm-up pod to go");
@@ -241,6 +251,7 @@ internal static class Bench
         Spec = new V1PodSpec
         {
             TerminationGracePeriodSeconds = 0,
+            AutomountServiceAccountToken = false,
             Containers = [new V1Container { Name = "c", Image = "busybox", ImagePullPolicy = "IfNotPresent", Command = ["sleep", "3600"] }],
         },
     };
