@@ -211,6 +211,26 @@ internal static class Bench
             {
                 Console.WriteLine($"note: {ex.Message}");
             }
+
+            // The API forgets a pod deleted with grace 0 at once; its containers go when the kubelet catches up, so
+            // the server stays until then, and whatever is left after a minute is removed here.
+            async Task<string[]> LeftAsync()
+            {
+                var (_, ids) = await RunAsync("docker", "ps", "-aq", "--filter", "label=io.kubernetes.pod.namespace=" + ns);
+                return ids.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            }
+
+            var deadline = DateTime.UtcNow.AddMinutes(1);
+            while ((await LeftAsync()).Length > 0 && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(500);
+            }
+
+            var left = await LeftAsync();
+            if (left.Length > 0)
+            {
+                await RunAsync("docker", ["rm", "-f", .. left]);
+            }
         }
     }
 
