@@ -61,6 +61,9 @@ fi
 
 # The kubelet tests run pods on Docker with CNI networking; hack/docker.sh starts dockerd when it is not running.
 command -v dockerd >/dev/null 2>&1 || apt_install docker.io
+# The containerd node tests start a containerd of their own (hack/containerd.sh); docker.io brings it and runc.
+command -v containerd >/dev/null 2>&1 || apt_install containerd
+command -v runc >/dev/null 2>&1 || apt_install runc
 [ -x /usr/lib/cni/bridge ] || apt_install containernetworking-plugins
 [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 || apt_install busybox-static
 command -v iptables >/dev/null 2>&1 || apt_install iptables

@@ -153,7 +153,7 @@ internal sealed partial class NodeAgent(IKubernetes client, CriClient cri, Kubel
         catch (RpcException e) when (!ct.IsCancellationRequested)
         {
             RuntimeProblem = $"container runtime is down: the CRI endpoint {options.RuntimeEndpoint} does not answer ({e.Status.StatusCode}: {e.Status.Detail}); "
-                + "start one: `kube-net cri-docker --listen " + options.RuntimeEndpoint + "` with dockerd running (hack/docker.sh up)";
+                + "start one: `kube-net cri-docker --listen " + options.RuntimeEndpoint + "` with dockerd running (hack/docker.sh up), or point --runtime-endpoint at containerd's CRI socket (hack/containerd.sh up)";
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {

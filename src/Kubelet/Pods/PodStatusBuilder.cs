@@ -95,7 +95,7 @@ internal static class PodStatusBuilder
         if (current is not null)
         {
             status.ContainerID = $"{runtimeName}://{current.Id}";
-            status.ImageID = ImageId(current.Status.ImageRef);
+            status.ImageID = ImageId(current.Status.ImageRef, runtimeName);
         }
 
         var previous = instances.Skip(1).FirstOrDefault();
@@ -142,8 +142,10 @@ internal static class PodStatusBuilder
         return status;
     }
 
-    private static string ImageId(string imageRef) =>
-        imageRef.StartsWith("sha256:", StringComparison.Ordinal) ? "docker://" + imageRef : imageRef;
+    // Docker's image IDs are shown as docker://sha256:..., as cri-dockerd does; other runtimes' image refs go through
+    // unchanged, as upstream's kubelet passes them (containerd: repo@sha256:... or the image's sha256:... ID).
+    private static string ImageId(string imageRef, string runtimeName) =>
+        runtimeName == "docker" && imageRef.StartsWith("sha256:", StringComparison.Ordinal) ? "docker://" + imageRef : imageRef;
 
     private static V1ContainerStateTerminated Terminated(RuntimeContainer c, string runtimeName)
     {
