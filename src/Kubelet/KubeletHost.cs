@@ -85,6 +85,10 @@ public sealed partial class KubeletHost : IAsyncDisposable
         catch (OperationCanceledException)
         {
         }
+        catch (Grpc.Core.RpcException e) when (e.StatusCode == Grpc.Core.StatusCode.Cancelled)
+        {
+            // A runtime call cut short by the stop: gRPC reports the cancellation as its own status.
+        }
 
         await _pods.DisposeAsync();
         await _server.StopAsync();
