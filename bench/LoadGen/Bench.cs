@@ -1,5 +1,5 @@
 using System.Net;
-using System.Net.Sockets;
+using static KubeNet.Bench.BenchHost;
 
 namespace KubeNet.LoadGen;
 
@@ -252,41 +252,4 @@ internal static class Bench
     // With W^X on, JIT code runs from a double-mapped memfd that perf does not look up in /tmp/perf-PID.map.
     internal static Dictionary<string, string> ChildEnvironment(BenchOptions options) =>
         options.PerfMap ? new() { ["DOTNET_PerfMapEnabled"] = "1", ["DOTNET_EnableWriteXorExecute"] = "0" } : [];
-
-    internal static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
-
-    internal static string DotnetHost()
-    {
-        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (!string.IsNullOrEmpty(host) && File.Exists(host))
-        {
-            return host;
-        }
-
-        var root = Environment.GetEnvironmentVariable("DOTNET_ROOT");
-        return !string.IsNullOrEmpty(root) && File.Exists(Path.Combine(root, "dotnet")) ? Path.Combine(root, "dotnet") : "dotnet";
-    }
-
-    internal static string FindRepoRoot()
-    {
-        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "Kube.NET.sln")))
-                {
-                    return dir.FullName;
-                }
-            }
-        }
-
-        throw new InvalidOperationException("cannot find Kube.NET.sln above the current directory or the load generator");
-    }
 }

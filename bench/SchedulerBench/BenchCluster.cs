@@ -1,7 +1,7 @@
-using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
+using System.Globalization;
 using KubeNet.LoadGen;
+using static KubeNet.Bench.BenchHost;
 
 namespace KubeNet.SchedulerBench;
 
@@ -118,43 +118,6 @@ internal sealed class BenchCluster : IDisposable
 
             await Task.Delay(200);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
-
-    internal static string DotnetHost()
-    {
-        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (!string.IsNullOrEmpty(host) && File.Exists(host))
-        {
-            return host;
-        }
-
-        var root = Environment.GetEnvironmentVariable("DOTNET_ROOT");
-        return !string.IsNullOrEmpty(root) && File.Exists(Path.Combine(root, "dotnet")) ? Path.Combine(root, "dotnet") : "dotnet";
-    }
-
-    internal static string FindRepoRoot()
-    {
-        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "Kube.NET.sln")))
-                {
-                    return dir.FullName;
-                }
-            }
-        }
-
-        throw new InvalidOperationException("cannot find Kube.NET.sln above the current directory or the benchmark");
     }
 }
 

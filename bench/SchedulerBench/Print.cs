@@ -28,7 +28,7 @@ internal static class Print
             return;
         }
 
-        var target = Path.Combine(BenchCluster.FindRepoRoot(), "docs", "BENCHMARKS.md");
+        var target = Path.Combine(KubeNet.Bench.BenchHost.FindRepoRoot(), "docs", "BENCHMARKS.md");
         var text = File.ReadAllText(target);
         var block = begin + "\n" + markdown.TrimEnd() + "\n" + end;
         var start = text.IndexOf(begin, StringComparison.Ordinal);
@@ -48,7 +48,7 @@ internal static class Git
     {
         try
         {
-            var repo = BenchCluster.FindRepoRoot();
+            var repo = KubeNet.Bench.BenchHost.FindRepoRoot();
             var hash = Run(repo, "rev-parse --short HEAD").Trim();
             // The document this benchmark writes does not make the measured build dirty.
             var dirty = Run(repo, "status --porcelain --untracked-files=no").Split('\n', StringSplitOptions.RemoveEmptyEntries)
