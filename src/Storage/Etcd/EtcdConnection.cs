@@ -33,11 +33,16 @@ internal sealed partial class EtcdConnection : IDisposable
         _channel = channel;
         _options = options;
         _logger = logger;
-        _client = new EtcdClient(channel.CreateCallInvoker());
+        var invoker = channel.CreateCallInvoker();
+        _client = new EtcdClient(invoker);
+        Kv = new KV.KVClient(invoker);
         Watch = _client.GetConnection().WatchClient;
     }
 
     public EtcdClient Client => _client;
+
+    /// <summary>The generated KV client on the same channel: reads and transactions without dotnet-etcd's wrappers around each call.</summary>
+    public KV.KVClient Kv { get; }
 
     public Watch.WatchClient Watch { get; }
 
