@@ -400,7 +400,7 @@ internal sealed partial class GenericStore(StorageCache cache, IStrategyCatalog 
         {
             await cache.WaitUntilFreshAsync(ct);
             var current = ResourceCache.Get(cache.Snapshot(info).Items, key);
-            var currentServed = current is null ? null : Conversion.FromStorage(info, ObjectCodec.Clone(current.Object));
+            var currentServed = current is null ? null : Conversion.FromStorage(info, ObjectCodec.Copy(current));
             var mutated = mutate(currentServed);
             if (!mutated.IsOk)
             {

@@ -32,6 +32,9 @@ internal static class ObjectCodec
     /// <summary>A deep copy through JSON; cached objects are shared and never mutated.</summary>
     public static IKubernetesObject<V1ObjectMeta> Clone(IKubernetesObject<V1ObjectMeta> obj) => Decode(Encode(obj), obj.GetType());
 
+    /// <summary>A private copy of a cached object, decoded from the JSON the cache already holds for it.</summary>
+    public static IKubernetesObject<V1ObjectMeta> Copy(StoredObject stored) => Decode(stored.Json, stored.Object.GetType());
+
     public static void SetTypeMeta(IKubernetesObject obj, ResourceInfo info)
     {
         obj.ApiVersion = info.GroupVersion;
@@ -74,6 +77,8 @@ internal static class ObjectCodec
     private static readonly string[] MetadataOrder = typeof(V1ObjectMeta).GetProperties(BindingFlags.Public | BindingFlags.Instance)
         .Select(p => p.GetCustomAttribute<System.Text.Json.Serialization.JsonPropertyNameAttribute>()?.Name ?? JsonNamingPolicy.CamelCase.ConvertName(p.Name))
         .ToArray();
+
+    private static readonly byte[][] MetadataOrderUtf8 = MetadataOrder.Select(System.Text.Encoding.UTF8.GetBytes).ToArray();
 
     /// <summary>
     /// The object's JSON <paramref name="json"/> (written by <see cref="Encode"/>, without <paramref name="name"/> in its
@@ -122,7 +127,7 @@ internal static class ObjectCodec
                     return null;
                 }
 
-                var other = Array.IndexOf(MetadataOrder, reader.GetString());
+                var other = RankOf(reader.ValueSpan);
                 if (other == rank || other < 0)
                 {
                     return null;
@@ -141,6 +146,19 @@ internal static class ObjectCodec
         }
 
         return null;
+    }
+
+    private static int RankOf(ReadOnlySpan<byte> name)
+    {
+        for (var i = 0; i < MetadataOrderUtf8.Length; i++)
+        {
+            if (name.SequenceEqual(MetadataOrderUtf8[i]))
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     private static byte[] Insert(ReadOnlySpan<byte> json, int at, string name, ReadOnlySpan<byte> value, bool leadingComma, bool trailingComma)
