@@ -135,10 +135,12 @@ internal sealed partial class DockerRuntimeService(
             try
             {
                 await network.AttachAsync(id, inspect.State.Pid, config, ct);
+                network.HostPorts.Open(id, network.AddressOf(id) ?? throw new InvalidOperationException("the sandbox has no address"), config.PortMappings);
             }
             catch (Exception e) when (e is InvalidOperationException or IOException)
             {
                 LogSandboxNetworkFailed(logger, meta.Namespace, meta.Name, e.Message);
+                await network.DetachAsync(id, inspect.State.Pid, CancellationToken.None);
                 await StopAndRemoveQuietlyAsync(id);
                 throw new RpcException(new Status(StatusCode.Unknown, $"failed to set up sandbox network for pod {meta.Namespace}/{meta.Name}: {e.Message}"));
             }
@@ -166,6 +168,7 @@ internal sealed partial class DockerRuntimeService(
             }
         }
 
+        network.HostPorts.Close(sandbox.ID);
         await network.DetachAsync(sandbox.ID, sandbox.State.Pid, ct);
         if (sandbox.State.Running)
         {
@@ -189,6 +192,7 @@ internal sealed partial class DockerRuntimeService(
             await RemoveContainerAndLogAsync(c.ID, DockerLabels.Get(c.Labels, DockerLabels.MetaLogPath), ct);
         }
 
+        network.HostPorts.Close(sandbox.ID);
         await network.DetachAsync(sandbox.ID, sandbox.State.Running ? sandbox.State.Pid : 0, ct);
         await IgnoreNotFound(() => docker.Containers.RemoveContainerAsync(sandbox.ID, new ContainerRemoveParameters { Force = true }, ct));
         network.Forget(sandbox.ID);
