@@ -206,7 +206,11 @@ internal sealed class ProbeManager(CriClient cri, EventRecorder events, Action<s
     {
         var address = host.Contains(':', StringComparison.Ordinal) ? $"[{host}]:{port}" : $"{host}:{port}";
         var within = $"{timeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}s";
-        using var channel = GrpcChannel.ForAddress($"http://{address}");
+        using var channel = GrpcChannel.ForAddress($"http://{address}", new GrpcChannelOptions
+        {
+            HttpHandler = new ProbeUserAgent(new SocketsHttpHandler()),
+            DisposeHttpClient = true,
+        });
         var invoker = channel.CreateCallInvoker();
         var request = new byte[service.Length == 0 ? 0 : 2 + System.Text.Encoding.UTF8.GetByteCount(service)];
         if (service.Length > 0)
@@ -216,11 +220,10 @@ internal sealed class ProbeManager(CriClient cri, EventRecorder events, Action<s
             System.Text.Encoding.UTF8.GetBytes(service, 0, service.Length, request, 2);
         }
 
-        var headers = new Metadata { { "user-agent", "kube-probe/1.32" } };
         byte[] response;
         try
         {
-            response = await invoker.AsyncUnaryCall(HealthCheck, null, new CallOptions(headers, cancellationToken: ct), request);
+            response = await invoker.AsyncUnaryCall(HealthCheck, null, new CallOptions(cancellationToken: ct), request);
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable && e.Status.DebugException is HttpRequestException or SocketException)
         {
@@ -243,6 +246,17 @@ internal sealed class ProbeManager(CriClient cri, EventRecorder events, Action<s
         return status == 1
             ? (true, "service healthy")
             : (false, $"service unhealthy (responded with \"{status switch { 0 => "UNKNOWN", 2 => "NOT_SERVING", 3 => "SERVICE_UNKNOWN", _ => status.ToString(System.Globalization.CultureInfo.InvariantCulture) }}\")");
+    }
+
+    /// <summary>Probes name themselves as upstream's do; grpc-dotnet sets its own user agent, so it is replaced on the way out.</summary>
+    private sealed class ProbeUserAgent(HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            request.Headers.UserAgent.Clear();
+            request.Headers.UserAgent.ParseAdd("kube-probe/1.32");
+            return base.SendAsync(request, cancellationToken);
+        }
     }
 
     public void Dispose()

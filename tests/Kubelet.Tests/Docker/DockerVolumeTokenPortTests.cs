@@ -177,6 +177,15 @@ public sealed class DockerVolumeTokenPortTests(DockerNodeFixture node)
         Assert.Equal($"system:serviceaccount:{ns}:builder", whoami.Status.UserInfo.Username);
 
         // Upstream's validation and lookups, as kubectl prints them.
+        // Bound to an object: its name and uid go into the kubernetes.io claim.
+        (code, output) = await KubectlAsync("create", "secret", "generic", "anchor", "-n", ns, "--from-literal=k=v");
+        Assert.True(code == 0, output);
+        (code, output) = await KubectlAsync("create", "token", "builder", "-n", ns, "--bound-object-kind=Secret", "--bound-object-name=anchor");
+        Assert.True(code == 0, output);
+        var anchor = await node.Client.CoreV1.ReadNamespacedSecretAsync("anchor", ns);
+        Assert.Equal("anchor", Claims(output.Trim())["kubernetes.io"]!["secret"]!["name"]!.GetValue<string>());
+        Assert.Equal(anchor.Metadata.Uid, Claims(output.Trim())["kubernetes.io"]!["secret"]!["uid"]!.GetValue<string>());
+
         (code, output) = await KubectlAsync("create", "token", "builder", "-n", ns, "--duration=5m");
         Assert.NotEqual(0, code);
         Assert.Contains("may not specify a duration less than 10 minutes", output, StringComparison.Ordinal);
@@ -266,6 +275,32 @@ public sealed class DockerVolumeTokenPortTests(DockerNodeFixture node)
         Assert.Contains($"Unhealthy: Readiness probe failed: timeout: failed to connect service \"{ip}:5000\" within 1s: context deadline exceeded", events);
         Assert.Contains($"Unhealthy: Liveness probe failed: timeout: failed to connect service \"{ip}:5001\" within 2s: context deadline exceeded", events);
         Assert.Contains("Killing: Container main failed liveness probe, will be restarted", events);
+    }
+
+    [Fact]
+    public async Task GrpcReadinessProbeFollowsTheHealthServiceAnswer()
+    {
+        // A hostNetwork pod is probed at the node's address, loopback here, where this process serves grpc.health.v1.
+        await using var health = await GrpcHealthServer.StartAsync();
+        var ns = await NamespaceAsync();
+        var pod = Busybox("grpc-ok", "sleep", "3600");
+        pod.Spec.RestartPolicy = "Always";
+        pod.Spec.HostNetwork = true;
+        pod.Spec.Containers[0].ReadinessProbe = new V1Probe { Grpc = new V1GRPCAction { Port = health.Port, Service = "ready-check" }, PeriodSeconds = 1 };
+        await node.Client.CoreV1.CreateNamespacedPodAsync(pod, ns);
+
+        await WaitPodAsync(ns, "grpc-ok", p => p.Status?.ContainerStatuses?.FirstOrDefault()?.Ready == true, "Ready through the grpc probe");
+        Assert.Contains("ready-check", health.Services);
+        Assert.StartsWith("kube-probe/", health.UserAgent, StringComparison.Ordinal);
+
+        health.Serving = false;
+        await WaitPodAsync(ns, "grpc-ok", p => p.Status?.ContainerStatuses?.FirstOrDefault()?.Ready == false, "unready once the service is NOT_SERVING");
+        var events = await EventuallyAsync("the Unhealthy event", async () =>
+        {
+            var messages = (await node.Client.CoreV1.ListNamespacedEventAsync(ns)).Items.Select(e => $"{e.Reason}: {e.Message}").ToList();
+            return messages.Any(m => m.StartsWith("Unhealthy", StringComparison.Ordinal)) ? messages : null;
+        });
+        Assert.Contains("Unhealthy: Readiness probe failed: service unhealthy (responded with \"NOT_SERVING\")", events);
     }
 
     [Fact]
