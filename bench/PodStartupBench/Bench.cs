@@ -24,6 +24,13 @@ internal sealed class Results
     public List<double> PodScheduled { get; } = [];
     public TimeSpan PodTotal { get; set; }
     public TimeSpan ServerCpu { get; set; }
+    public double SteadyRate { get; set; }
+    public List<double> SteadyRunning { get; } = [];
+    public List<double> SteadyScheduled { get; } = [];
+    public TimeSpan SteadyTotal { get; set; }
+    public TimeSpan SteadyCpu { get; set; }
+    public Breakdown BurstBreakdown { get; } = new();
+    public Breakdown SteadyBreakdown { get; } = new();
     public string PodIpSample { get; set; } = "";
 }
 
@@ -76,6 +83,7 @@ internal static class Bench
         {
             await DockerBaselineAsync(options, results);
             await PodsAsync(options, serverDll, work, results);
+            Breakdown.Read(Path.Combine(work, "server.log"), results);
         }
         finally
         {
@@ -178,59 +186,115 @@ internal static class Bench
             await client.CoreV1.DeleteNamespacedPodAsync("warmup", ns, new V1DeleteOptions { GracePeriodSeconds = 0 });
             await WaitAsync(async () => (await client.CoreV1.ListNamespacedPodAsync(ns)).Items.Count == 0, StartTimeout, "the warm-up pod to go");
 
-            var sent = new ConcurrentDictionary<string, TimeSpan>(StringComparer.Ordinal);
-            var running = new ConcurrentDictionary<string, TimeSpan>(StringComparer.Ordinal);
-            var scheduled = new ConcurrentDictionary<string, TimeSpan>(StringComparer.Ordinal);
-            var clock = Stopwatch.StartNew();
-            var rv = (await client.CoreV1.ListNamespacedPodAsync(ns)).Metadata.ResourceVersion;
-            using var watching = new CancellationTokenSource(options.Timeout);
-            var allRunning = WatchAsync(client, ns, rv, options.Pods, clock, running, scheduled, watching.Token);
-            var cpu = server.CpuTime();
-            await ForEachConcurrentAsync(options.Pods, options.Clients, async i =>
-            {
-                var name = "p-" + i.ToString(CultureInfo.InvariantCulture);
-                sent[name] = clock.Elapsed;
-                await client.CoreV1.CreateNamespacedPodAsync(Pod(name), ns);
-            });
-            await allRunning;
-            results.PodTotal = clock.Elapsed;
-            results.ServerCpu = server.CpuTime() - cpu;
-            results.PodRunning.AddRange(sent.Select(s => (running[s.Key] - s.Value).TotalMilliseconds).Order());
-            results.PodScheduled.AddRange(sent.Where(s => scheduled.ContainsKey(s.Key)).Select(s => (scheduled[s.Key] - s.Value).TotalMilliseconds).Order());
-            Console.WriteLine($"pods: {options.Pods} Running after {results.PodTotal.TotalSeconds:F1} s, p50 {Percentile(results.PodRunning, 50):F0} ms, p99 {Percentile(results.PodRunning, 99):F0} ms");
+            var burst = await PhaseAsync(client, ns, server, "p-", options, rate: null);
+            results.PodRunning.AddRange(burst.Running);
+            results.PodScheduled.AddRange(burst.Scheduled);
+            results.PodTotal = burst.Total;
+            results.ServerCpu = burst.Cpu;
+            Console.WriteLine($"burst: {options.Pods} pods Running after {results.PodTotal.TotalSeconds:F1} s, p50 {Percentile(results.PodRunning, 50):F0} ms, p99 {Percentile(results.PodRunning, 99):F0} ms");
+            await ClearAsync(client, ns);
+
+            // Steady load, as upstream's SLO is defined: one pod every 1/rate seconds, the rate below what the runtime
+            // showed it sustains (each pod asks Docker for two containers: the sandbox and busybox).
+            var containersPerSecond = options.Pods / results.DockerTotal.TotalSeconds;
+            results.SteadyRate = options.Rate ?? Math.Round(Math.Max(0.2, containersPerSecond / 2 * 0.5), 1);
+            Console.WriteLine($"steady: Docker ran {containersPerSecond:F1} containers/s in the baseline, so about {containersPerSecond / 2:F1} pods/s at most; creating {options.Pods} pods at {results.SteadyRate:F1} pods/s");
+            var steady = await PhaseAsync(client, ns, server, "s-", options, results.SteadyRate);
+            results.SteadyRunning.AddRange(steady.Running);
+            results.SteadyScheduled.AddRange(steady.Scheduled);
+            results.SteadyTotal = steady.Total;
+            results.SteadyCpu = steady.Cpu;
+            Console.WriteLine($"steady: {options.Pods} pods Running after {results.SteadyTotal.TotalSeconds:F1} s, p50 {Percentile(results.SteadyRunning, 50):F0} ms, p99 {Percentile(results.SteadyRunning, 99):F0} ms");
         }
         finally
         {
-            // Deleted through the kubelet, so their containers and addresses go before the server stops.
-            await client.CoreV1.DeleteCollectionNamespacedPodAsync(ns, new V1DeleteOptions { GracePeriodSeconds = 0 });
-            try
+            await ClearAsync(client, ns);
+        }
+    }
+
+    /// <summary>
+    /// Creates the pods (prefix + index) by C concurrent clients at once, or one every 1/rate seconds, and times each
+    /// from its create to Running on one watch of the namespace.
+    /// </summary>
+    private static async Task<(List<double> Running, List<double> Scheduled, TimeSpan Total, TimeSpan Cpu)> PhaseAsync(
+        IKubernetes client, string ns, Child server, string prefix, Options options, double? rate)
+    {
+        var sent = new ConcurrentDictionary<string, TimeSpan>(StringComparer.Ordinal);
+        var running = new ConcurrentDictionary<string, TimeSpan>(StringComparer.Ordinal);
+        var scheduled = new ConcurrentDictionary<string, TimeSpan>(StringComparer.Ordinal);
+        var clock = Stopwatch.StartNew();
+        var rv = (await client.CoreV1.ListNamespacedPodAsync(ns)).Metadata.ResourceVersion;
+        using var watching = new CancellationTokenSource(options.Timeout);
+        var allRunning = WatchAsync(client, ns, rv, options.Pods, clock, running, scheduled, watching.Token);
+        var cpu = server.CpuTime();
+        async Task CreateAsync(int i)
+        {
+            var name = prefix + i.ToString(CultureInfo.InvariantCulture);
+            sent[name] = clock.Elapsed;
+            await client.CoreV1.CreateNamespacedPodAsync(Pod(name), ns);
+        }
+
+        if (rate is { } perSecond)
+        {
+            var creates = new List<Task>();
+            for (var i = 0; i < options.Pods; i++)
             {
-                await WaitAsync(async () => (await client.CoreV1.ListNamespacedPodAsync(ns)).Items.Count == 0, StartTimeout, "the pods to go");
-            }
-            catch (TimeoutException ex)
-            {
-                Console.WriteLine($"note: {ex.Message}");
+                var wait = TimeSpan.FromSeconds(i / perSecond) - clock.Elapsed;
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait);
+                }
+
+                creates.Add(CreateAsync(i));
             }
 
-            // The API forgets a pod deleted with grace 0 at once; its containers go when the kubelet catches up, so
-            // the server stays until then, and whatever is left after a minute is removed here.
-            async Task<string[]> LeftAsync()
-            {
-                var (_, ids) = await RunAsync("docker", "ps", "-aq", "--filter", "label=io.kubernetes.pod.namespace=" + ns);
-                return ids.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            }
+            await Task.WhenAll(creates);
+        }
+        else
+        {
+            await ForEachConcurrentAsync(options.Pods, options.Clients, CreateAsync);
+        }
 
-            var deadline = DateTime.UtcNow.AddMinutes(1);
-            while ((await LeftAsync()).Length > 0 && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(500);
-            }
+        await allRunning;
+        var total = clock.Elapsed;
+        return (
+            sent.Select(s => (running[s.Key] - s.Value).TotalMilliseconds).Order().ToList(),
+            sent.Where(s => scheduled.ContainsKey(s.Key)).Select(s => (scheduled[s.Key] - s.Value).TotalMilliseconds).Order().ToList(),
+            total,
+            server.CpuTime() - cpu);
+    }
 
-            var left = await LeftAsync();
-            if (left.Length > 0)
-            {
-                await RunAsync("docker", ["rm", "-f", .. left]);
-            }
+    /// <summary>Deletes the namespace's pods through the kubelet and waits for their containers to go.</summary>
+    private static async Task ClearAsync(IKubernetes client, string ns)
+    {
+        await client.CoreV1.DeleteCollectionNamespacedPodAsync(ns, new V1DeleteOptions { GracePeriodSeconds = 0 });
+        try
+        {
+            await WaitAsync(async () => (await client.CoreV1.ListNamespacedPodAsync(ns)).Items.Count == 0, StartTimeout, "the pods to go");
+        }
+        catch (TimeoutException ex)
+        {
+            Console.WriteLine($"note: {ex.Message}");
+        }
+
+        // The API forgets a pod deleted with grace 0 at once; its containers go when the kubelet catches up, so the
+        // server stays until then, and whatever is left after a minute is removed here.
+        async Task<string[]> LeftAsync()
+        {
+            var (_, ids) = await RunAsync("docker", "ps", "-aq", "--filter", "label=io.kubernetes.pod.namespace=" + ns);
+            return ids.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        }
+
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while ((await LeftAsync()).Length > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(500);
+        }
+
+        var left = await LeftAsync();
+        if (left.Length > 0)
+        {
+            await RunAsync("docker", ["rm", "-f", .. left]);
         }
     }
 

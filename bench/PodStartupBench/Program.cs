@@ -9,6 +9,7 @@ internal static class Program
 
           --pods N          pods, and bare `docker run` containers of the baseline (default 50)
           --clients N       concurrent creators in both phases (default 10)
+          --rate R          pods per second in the steady phase (default: half what the baseline shows Docker sustains)
           --timeout S       longest wait for either phase, in seconds (default 300)
           --out PATH        markdown file to update (default docs/BENCHMARKS.md); --no-write leaves it alone
           --keep-data       keep the temporary data directory (with server.log)
@@ -33,6 +34,9 @@ internal static class Program
                         return 0;
                     case "--pods": options.Pods = Count(); break;
                     case "--clients": options.Clients = Count(); break;
+                    case "--rate":
+                        options.Rate = double.TryParse(Next(), NumberStyles.Float, CultureInfo.InvariantCulture, out var r) && r > 0 ? r : throw new ArgumentException("--rate needs a positive number");
+                        break;
                     case "--timeout": options.Timeout = TimeSpan.FromSeconds(Count()); break;
                     case "--out": options.Out = Next(); break;
                     case "--no-write": options.NoWrite = true; break;
@@ -59,6 +63,8 @@ internal sealed class Options
 
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(5);
 
+    public double? Rate { get; set; }
+
     public string? Out { get; set; }
 
     public bool NoWrite { get; set; }
@@ -66,5 +72,5 @@ internal sealed class Options
     public bool KeepData { get; set; }
 
     /// <summary>Only the documented shape replaces the recorded results.</summary>
-    public bool Recordable => Pods == 50 && Clients == 10;
+    public bool Recordable => Pods == 50 && Clients == 10 && Rate is null;
 }

@@ -104,7 +104,7 @@ public sealed partial class KubeApiServer : IAsyncDisposable
                 options,
                 new DiscoveryDocuments($"{options.BindAddress}:{options.SecurePort}"),
                 new OpenApiDocuments(),
-                new ResourceHandler(registry, options, watchHandler),
+                new ResourceHandler(registry, options, watchHandler, pki.ServiceAccountTokens),
                 health,
                 new Http.NodeProxy.PodStreams(registry, pki.KubeletClientCertificate()),
                 new Http.NodeProxy.MetricsApi(registry, pki.KubeletClientCertificate()));

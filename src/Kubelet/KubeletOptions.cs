@@ -31,6 +31,12 @@ public sealed class KubeletOptions
     /// <summary>How often the runtime is relisted to notice container changes (upstream PLEG: 1 s).</summary>
     public TimeSpan RelistInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Pods whose sandbox and containers are being made at once. The runtime serialises container creation anyway, so
+    /// a burst waits in the kubelet in creation order instead of every pod waiting behind the whole burst in the runtime.
+    /// </summary>
+    public int MaxParallelPodStarts { get; set; } = 3;
+
     /// <summary>CrashLoopBackOff: the first delay and the cap (upstream 10 s and 5 min).</summary>
     public TimeSpan BackoffInitial { get; set; } = TimeSpan.FromSeconds(10);
 

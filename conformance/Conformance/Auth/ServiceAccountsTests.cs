@@ -9,7 +9,8 @@ namespace KubeNet.Conformance.Auth;
 
 /// <summary>
 /// test/e2e/auth/service_accounts.go, the scenarios that need the API and the controllers but no container runtime:
-/// kube-root-ca.crt in every namespace, and a ServiceAccount's life through create, watch, patch, list and delete.
+/// kube-root-ca.crt in every namespace, a ServiceAccount's life through create, watch, patch, list and delete, and a
+/// token made through TokenRequest that TokenReview authenticates.
 /// </summary>
 [Collection(ConformanceCollection.Name)]
 public sealed class ServiceAccountsTests(ConformanceCluster cluster)
@@ -144,5 +145,20 @@ public sealed class ServiceAccountsTests(ConformanceCluster cluster)
         }
 
         Assert.True(updated.AutomountServiceAccountToken);
+    }
+
+    [Fact(DisplayName = "[sig-auth] ServiceAccounts should create a serviceAccountToken and ensure a successful TokenReview [Conformance]")]
+    public async Task TokenRequestThenTokenReview()
+    {
+        var ns = await cluster.CreateNamespaceAsync("svcaccounts");
+        var name = "e2e-sa-" + Guid.NewGuid().ToString("N")[..5];
+        await Client.CoreV1.CreateNamespacedServiceAccountAsync(new V1ServiceAccount { Metadata = new V1ObjectMeta { Name = name } }, ns);
+
+        var response = await Client.CoreV1.CreateNamespacedServiceAccountTokenAsync(new Authenticationv1TokenRequest(), name, ns);
+        Assert.False(string.IsNullOrEmpty(response.Status?.Token), "confirm that a Token has been created");
+
+        var review = await Client.AuthenticationV1.CreateTokenReviewAsync(new V1TokenReview { Spec = new V1TokenReviewSpec { Token = response.Status!.Token } });
+        Assert.True(review.Status.Authenticated);
+        Assert.True(string.IsNullOrEmpty(review.Status.Error), review.Status.Error);
     }
 }

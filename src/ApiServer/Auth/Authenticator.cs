@@ -30,11 +30,14 @@ internal sealed class Authenticator(ClusterPki pki)
         var header = context.Request.Headers.Authorization.ToString();
         if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
-            var token = Encoding.UTF8.GetBytes(header["Bearer ".Length..].Trim());
+            var text = header["Bearer ".Length..].Trim();
+            var token = Encoding.UTF8.GetBytes(text);
             if (CryptographicOperations.FixedTimeEquals(token, _adminToken))
             {
                 return new UserInfo("kube-net-admin", ["system:masters", "system:authenticated"]);
             }
+
+            return pki.ServiceAccountTokens.Validate(text)?.User;
         }
 
         return null;

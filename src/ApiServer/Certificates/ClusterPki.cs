@@ -17,6 +17,7 @@ public sealed class ClusterPki
         CaCertificate = ca;
         ServingCertificate = serving;
         AdminToken = adminToken;
+        ServiceAccountTokens = new Auth.ServiceAccountTokens(directory);
     }
 
     public string Directory { get; }
@@ -27,6 +28,9 @@ public sealed class ClusterPki
 
     /// <summary>A bearer token for the admin user, also accepted where client certificates are awkward.</summary>
     public string AdminToken { get; }
+
+    /// <summary>Issues and checks service account tokens with the cluster's sa.key.</summary>
+    internal Auth.ServiceAccountTokens ServiceAccountTokens { get; }
 
     public string CaPath => Path.Combine(Directory, "ca.crt");
 

@@ -9,13 +9,14 @@ using KubeNet.ApiMachinery.Kinds;
 using KubeNet.ApiMachinery.Patch;
 using KubeNet.ApiMachinery.Protobuf;
 using KubeNet.ApiMachinery.Selectors;
+using KubeNet.ApiServer.Auth;
 using KubeNet.ApiServer.Registry;
 using Microsoft.AspNetCore.Http;
 
 namespace KubeNet.ApiServer.Http;
 
 /// <summary>The REST verbs on stored resources: the part of kube-apiserver's endpoints/handlers that is not streaming.</summary>
-internal sealed partial class ResourceHandler(GenericStore store, ApiServerOptions options, WatchHandler watches)
+internal sealed partial class ResourceHandler(GenericStore store, ApiServerOptions options, WatchHandler watches, ServiceAccountTokens tokens)
 {
     public async Task HandleAsync(HttpContext context, RequestInfo request, ResourceInfo info)
     {
@@ -68,7 +69,7 @@ internal sealed partial class ResourceHandler(GenericStore store, ApiServerOptio
                 return;
             }
 
-            await VirtualResources.CreateAsync(context, info, request, options);
+            await VirtualResources.CreateAsync(context, info, request, options, tokens);
             return;
         }
 

@@ -45,6 +45,9 @@ internal sealed partial class ResourceHandler
             case ("binding", "POST"):
                 await BindAsync(context, ns!, name);
                 return;
+            case ("token", "POST") when info.Resource == "serviceaccounts":
+                await TokenRequestAsync(context, ns!, name);
+                return;
             default:
                 await Wire.WriteStatusAsync(context, sub.Verbs.Count > 0 && method is "GET" or "PUT" or "PATCH" or "POST" or "DELETE"
                     ? ApiError.MethodNotSupported(info.Group, info.Resource + "/" + sub.Name, method.ToLowerInvariant())

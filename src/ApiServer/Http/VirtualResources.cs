@@ -13,7 +13,7 @@ namespace KubeNet.ApiServer.Http;
 /// </summary>
 internal static class VirtualResources
 {
-    public static async Task CreateAsync(HttpContext context, ResourceInfo info, RequestInfo request, ApiServerOptions options)
+    public static async Task CreateAsync(HttpContext context, ResourceInfo info, RequestInfo request, ApiServerOptions options, ServiceAccountTokens tokens)
     {
         var body = await Wire.ReadBodyAsync(context.Request, options.MaxRequestBodyBytes, context.RequestAborted);
         if (body is null)
@@ -30,6 +30,7 @@ internal static class VirtualResources
                 "SelfSubjectAccessReview" => Allow(KubeJson.Deserialize<V1SelfSubjectAccessReview>(body)),
                 "SubjectAccessReview" => Allow(KubeJson.Deserialize<V1SubjectAccessReview>(body)),
                 "LocalSubjectAccessReview" => Allow(KubeJson.Deserialize<V1LocalSubjectAccessReview>(body)),
+                "TokenReview" => Review(KubeJson.Deserialize<V1TokenReview>(body), tokens),
                 "SelfSubjectRulesReview" => Rules(KubeJson.Deserialize<V1SelfSubjectRulesReview>(body)),
                 "SelfSubjectReview" => new V1SelfSubjectReview
                 {
@@ -52,6 +53,35 @@ internal static class VirtualResources
         {
             await Wire.WriteStatusAsync(context, ApiError.BadRequest(ex.Message));
         }
+    }
+
+    /// <summary>Service account tokens only: the admin token and certificates are not bearer tokens to review.</summary>
+    private static object? Review(V1TokenReview? review, ServiceAccountTokens tokens)
+    {
+        if (review is null)
+        {
+            return null;
+        }
+
+        var audiences = review.Spec?.Audiences is { Count: > 0 } a ? a.ToList() : null;
+        var validated = string.IsNullOrEmpty(review.Spec?.Token) ? null : tokens.Validate(review.Spec.Token, audiences);
+        review.Metadata ??= new V1ObjectMeta();
+        review.Metadata.CreationTimestamp ??= KubeJson.Now();
+        review.Status = validated is null
+            ? new V1TokenReviewStatus { Authenticated = false, Error = "invalid bearer token, token lookup failed" }
+            : new V1TokenReviewStatus
+            {
+                Authenticated = true,
+                Audiences = validated.Audiences.ToList(),
+                User = new V1UserInfo
+                {
+                    Username = validated.User.Name,
+                    Uid = validated.User.Uid,
+                    Groups = validated.User.Groups.ToList(),
+                    Extra = validated.Extra.ToDictionary(kv => kv.Key, kv => (IList<string>)[kv.Value]),
+                },
+            };
+        return review;
     }
 
     private static object? Allow(V1SelfSubjectAccessReview? review)

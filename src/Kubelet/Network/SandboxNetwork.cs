@@ -20,6 +20,8 @@ internal sealed partial class SandboxNetwork(string binDirectory, string stateDi
 
     public string BridgeName { get; } = bridgeName;
 
+    public HostPorts HostPorts { get; } = new(logger);
+
     public void SetPodCidr(string cidr) => _podCidr = cidr;
 
     public (bool Ready, string Reason, string Message) Readiness()
@@ -184,7 +186,11 @@ internal sealed partial class SandboxNetwork(string binDirectory, string stateDi
         }
     }
 
-    public void Dispose() => _lock.Dispose();
+    public void Dispose()
+    {
+        HostPorts.Dispose();
+        _lock.Dispose();
+    }
 
     [LoggerMessage(EventId = 6150, Level = LogLevel.Information, Message = "Pod {Namespace}/{Name} attached to the pod network at {Ip}")]
     private static partial void LogAttached(ILogger logger, string @namespace, string name, string ip);

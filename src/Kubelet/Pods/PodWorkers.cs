@@ -31,6 +31,7 @@ internal sealed partial class PodWorkers(
     private static readonly TimeSpan Resync = TimeSpan.FromSeconds(10);
     private readonly ConcurrentDictionary<string, Worker> _workers = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
+    private readonly SemaphoreSlim _starts = new(Math.Max(1, options.MaxParallelPodStarts));
     private SharedInformer<V1Pod>? _informer;
     private Task? _relist;
     private Dictionary<string, string> _fingerprints = new(StringComparer.Ordinal);
@@ -171,10 +172,38 @@ internal sealed partial class PodWorkers(
             return false;
         }
 
-        await syncer.SyncAsync(pod, state, worker.Sync, ct);
+        // A first start (no sandbox yet) takes a turn; waiters are served first come, first served, which is creation
+        // order for a burst, since the informer delivers pods in that order.
+        var firstStart = state.Sandboxes.Count == 0;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        if (firstStart)
+        {
+            await _starts.WaitAsync(ct);
+        }
+
+        var turn = clock.Elapsed;
+
+        try
+        {
+            await syncer.SyncAsync(pod, state, worker.Sync, ct);
+        }
+        finally
+        {
+            if (firstStart)
+            {
+                _starts.Release();
+            }
+        }
+
+        var synced = clock.Elapsed;
         state = await RuntimePod.ReadAsync(cri, uid, ct);
         probes.Ensure(pod, state, worker.Sync.PodIp);
         var status = await ReportAsync(worker, state, force: false, ct);
+        if (firstStart)
+        {
+            LogFirstSync(logger, pod.Metadata.NamespaceProperty, pod.Metadata.Name, (long)turn.TotalMilliseconds, (long)(synced - turn).TotalMilliseconds, (long)(clock.Elapsed - synced).TotalMilliseconds);
+        }
+
         if (status.Phase is "Succeeded" or "Failed")
         {
             await syncer.KillPodAsync(pod, state, PodSyncer.Grace(pod), ct);
@@ -281,6 +310,7 @@ internal sealed partial class PodWorkers(
         }
 
         _stop.Dispose();
+        _starts.Dispose();
     }
 
     private sealed class Worker(V1Pod pod)
@@ -297,6 +327,9 @@ internal sealed partial class PodWorkers(
 
         public Task? Loop { get; set; }
     }
+
+    [LoggerMessage(EventId = 9852, Level = LogLevel.Information, Message = "Pod {Namespace}/{Name} first sync: turn {TurnMs} ms, runtime {RuntimeMs} ms, status {StatusMs} ms")]
+    private static partial void LogFirstSync(ILogger logger, string @namespace, string name, long turnMs, long runtimeMs, long statusMs);
 
     [LoggerMessage(EventId = 6300, Level = LogLevel.Warning, Message = "Syncing pod {Namespace}/{Name} failed: {Message}")]
     private static partial void LogSyncFailed(ILogger logger, string @namespace, string name, string message);

@@ -180,7 +180,7 @@ internal sealed class ProbeManager(CriClient cri, EventRecorder events, Action<s
 
             if (probe.Grpc is { } grpc)
             {
-                return await GrpcHealthAsync(host, grpc.Port, grpc.Service ?? string.Empty, limit.Token);
+                return await GrpcHealthAsync(host, grpc.Port, grpc.Service ?? string.Empty, timeout, limit.Token);
             }
 
             return (false, "probe has no handler");
@@ -200,9 +200,17 @@ internal sealed class ProbeManager(CriClient cri, EventRecorder events, Action<s
         MethodType.Unary, "grpc.health.v1.Health", "Check",
         Marshallers.Create(b => b, b => b), Marshallers.Create(b => b, b => b));
 
-    private static async Task<(bool, string)> GrpcHealthAsync(string host, int port, string service, CancellationToken ct)
+    // The outputs are upstream's (pkg/probe/grpc): its dial blocks until connected, so a refused or unreachable
+    // address reads as a connect timeout there and here alike.
+    private static async Task<(bool, string)> GrpcHealthAsync(string host, int port, string service, TimeSpan timeout, CancellationToken ct)
     {
-        using var channel = GrpcChannel.ForAddress($"http://{host}:{port}");
+        var address = host.Contains(':', StringComparison.Ordinal) ? $"[{host}]:{port}" : $"{host}:{port}";
+        var within = $"{timeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}s";
+        using var channel = GrpcChannel.ForAddress($"http://{address}", new GrpcChannelOptions
+        {
+            HttpHandler = new ProbeUserAgent(new SocketsHttpHandler()),
+            DisposeHttpClient = true,
+        });
         var invoker = channel.CreateCallInvoker();
         var request = new byte[service.Length == 0 ? 0 : 2 + System.Text.Encoding.UTF8.GetByteCount(service)];
         if (service.Length > 0)
@@ -212,9 +220,43 @@ internal sealed class ProbeManager(CriClient cri, EventRecorder events, Action<s
             System.Text.Encoding.UTF8.GetBytes(service, 0, service.Length, request, 2);
         }
 
-        var response = await invoker.AsyncUnaryCall(HealthCheck, null, new CallOptions(cancellationToken: ct), request);
+        byte[] response;
+        try
+        {
+            response = await invoker.AsyncUnaryCall(HealthCheck, null, new CallOptions(cancellationToken: ct), request);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable && e.Status.DebugException is HttpRequestException or SocketException)
+        {
+            return (false, $"timeout: failed to connect service \"{address}\" within {within}: context deadline exceeded");
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Unimplemented)
+        {
+            return (false, $"error: this server does not implement the grpc health protocol (grpc.health.v1.Health): {e.Status.Detail}");
+        }
+        catch (RpcException e) when (e.StatusCode is StatusCode.DeadlineExceeded or StatusCode.Cancelled)
+        {
+            return (false, $"timeout: health rpc did not complete within {within}");
+        }
+        catch (RpcException e)
+        {
+            return (false, $"error: health rpc probe failed: rpc error: code = {e.StatusCode} desc = {e.Status.Detail}");
+        }
+
         var status = response.Length >= 2 && response[0] == 0x08 ? response[1] : 0;
-        return (status == 1, $"service unhealthy (responded with \"{status switch { 0 => "UNKNOWN", 2 => "NOT_SERVING", 3 => "SERVICE_UNKNOWN", _ => status.ToString(System.Globalization.CultureInfo.InvariantCulture) }}\")");
+        return status == 1
+            ? (true, "service healthy")
+            : (false, $"service unhealthy (responded with \"{status switch { 0 => "UNKNOWN", 2 => "NOT_SERVING", 3 => "SERVICE_UNKNOWN", _ => status.ToString(System.Globalization.CultureInfo.InvariantCulture) }}\")");
+    }
+
+    /// <summary>Probes name themselves as upstream's do; grpc-dotnet sets its own user agent, so it is replaced on the way out.</summary>
+    private sealed class ProbeUserAgent(HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            request.Headers.UserAgent.Clear();
+            request.Headers.UserAgent.ParseAdd("kube-probe/1.32");
+            return base.SendAsync(request, cancellationToken);
+        }
     }
 
     public void Dispose()

@@ -28,6 +28,8 @@ public sealed class DockerNodeFixture : IAsyncLifetime
 
     public string KubeconfigPath => _server!.KubeconfigPath;
 
+    public string CaPem => File.ReadAllText(_server!.Pki.CaPath);
+
     public IReadOnlyDictionary<string, string?> ClientEnvironment => new Dictionary<string, string?>
     {
         ["KUBECONFIG"] = KubeconfigPath,

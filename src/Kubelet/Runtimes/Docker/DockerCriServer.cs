@@ -82,9 +82,9 @@ public sealed partial class DockerCriServer : IAsyncDisposable
         builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = 16 * 1024 * 1024);
         builder.Services.AddSingleton<IDockerClient>(docker);
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(network);
+        builder.Services.AddSingleton(_ => network); // made by a factory, so the container disposes it (and its host ports)
         builder.Services.AddSingleton(streaming);
-        builder.Services.AddSingleton(sp => new DockerRuntimeService(docker, options, network, streaming, logger));
+        builder.Services.AddSingleton(sp => new DockerRuntimeService(docker, options, sp.GetRequiredService<SandboxNetwork>(), streaming, logger));
         builder.Services.AddSingleton(new DockerImageService(docker));
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         builder.WebHost.ConfigureKestrel(kestrel =>

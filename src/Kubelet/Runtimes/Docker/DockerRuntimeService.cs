@@ -27,6 +27,7 @@ internal sealed partial class DockerRuntimeService(
     public const string RuntimeApiVersion = "v1";
 
     private readonly string _instance = DockerLabels.InstanceOf(options.StateDirectory);
+    private volatile bool _sandboxImagePresent;
 
     public override async Task<VersionResponse> Version(VersionRequest request, ServerCallContext context)
     {
@@ -84,7 +85,13 @@ internal sealed partial class DockerRuntimeService(
         var config = request.Config ?? throw new RpcException(new Status(StatusCode.InvalidArgument, "sandbox config is required"));
         var ct = context.CancellationToken;
         var meta = config.Metadata ?? throw new RpcException(new Status(StatusCode.InvalidArgument, "sandbox metadata is required"));
-        await EnsureImageAsync(options.SandboxImage, ct);
+        if (!_sandboxImagePresent)
+        {
+            // Checked until found once; should it be removed later, a create fails as not found and the check is made again.
+            await EnsureImageAsync(options.SandboxImage, ct);
+            _sandboxImagePresent = true;
+        }
+
         var hostNetwork = config.Linux?.SecurityContext?.NamespaceOptions?.Network == NamespaceMode.Node;
         var hostPid = config.Linux?.SecurityContext?.NamespaceOptions?.Pid == NamespaceMode.Node;
         var hostIpc = config.Linux?.SecurityContext?.NamespaceOptions?.Ipc == NamespaceMode.Node;
@@ -122,8 +129,11 @@ internal sealed partial class DockerRuntimeService(
             HostConfig = hostConfig,
         };
 
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var id = await CreateReplacingAsync(create, ct);
+        var created = clock.Elapsed;
         await Call(() => docker.Containers.StartContainerAsync(id, new ContainerStartParameters(), ct));
+        var started = clock.Elapsed;
         if (!string.IsNullOrEmpty(config.LogDirectory))
         {
             Directory.CreateDirectory(config.LogDirectory);
@@ -135,16 +145,18 @@ internal sealed partial class DockerRuntimeService(
             try
             {
                 await network.AttachAsync(id, inspect.State.Pid, config, ct);
+                network.HostPorts.Open(id, network.AddressOf(id) ?? throw new InvalidOperationException("the sandbox has no address"), config.PortMappings);
             }
             catch (Exception e) when (e is InvalidOperationException or IOException)
             {
                 LogSandboxNetworkFailed(logger, meta.Namespace, meta.Name, e.Message);
+                await network.DetachAsync(id, inspect.State.Pid, CancellationToken.None);
                 await StopAndRemoveQuietlyAsync(id);
                 throw new RpcException(new Status(StatusCode.Unknown, $"failed to set up sandbox network for pod {meta.Namespace}/{meta.Name}: {e.Message}"));
             }
         }
 
-        LogSandboxStarted(logger, meta.Namespace, meta.Name, id);
+        LogSandboxStarted(logger, meta.Namespace, meta.Name, id, (long)created.TotalMilliseconds, (long)(started - created).TotalMilliseconds, (long)(clock.Elapsed - started).TotalMilliseconds);
         return new RunPodSandboxResponse { PodSandboxId = id };
     }
 
@@ -166,6 +178,7 @@ internal sealed partial class DockerRuntimeService(
             }
         }
 
+        network.HostPorts.Close(sandbox.ID);
         await network.DetachAsync(sandbox.ID, sandbox.State.Pid, ct);
         if (sandbox.State.Running)
         {
@@ -189,6 +202,7 @@ internal sealed partial class DockerRuntimeService(
             await RemoveContainerAndLogAsync(c.ID, DockerLabels.Get(c.Labels, DockerLabels.MetaLogPath), ct);
         }
 
+        network.HostPorts.Close(sandbox.ID);
         await network.DetachAsync(sandbox.ID, sandbox.State.Running ? sandbox.State.Pid : 0, ct);
         await IgnoreNotFound(() => docker.Containers.RemoveContainerAsync(sandbox.ID, new ContainerRemoveParameters { Force = true }, ct));
         network.Forget(sandbox.ID);
@@ -324,6 +338,7 @@ internal sealed partial class DockerRuntimeService(
         }
         catch (DockerImageNotFoundException e)
         {
+            _sandboxImagePresent = false;
             throw new RpcException(new Status(StatusCode.NotFound, e.Message));
         }
         catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.NotFound)
@@ -412,8 +427,8 @@ internal sealed partial class DockerRuntimeService(
         ? new RpcException(new Status(StatusCode.Unknown, $"docker: {api.ResponseBody?.Trim() ?? api.Message}"))
         : new RpcException(new Status(StatusCode.Unavailable, $"docker is unreachable: {e.Message}"));
 
-    [LoggerMessage(EventId = 6100, Level = LogLevel.Information, Message = "Sandbox of pod {Namespace}/{Name} started: {Id}")]
-    private static partial void LogSandboxStarted(ILogger logger, string @namespace, string name, string id);
+    [LoggerMessage(EventId = 6100, Level = LogLevel.Information, Message = "Sandbox of pod {Namespace}/{Name} started: {Id} (create {CreateMs} ms, start {StartMs} ms, network {NetworkMs} ms)")]
+    private static partial void LogSandboxStarted(ILogger logger, string @namespace, string name, string id, long createMs, long startMs, long networkMs);
 
     [LoggerMessage(EventId = 6101, Level = LogLevel.Warning, Message = "Sandbox network of pod {Namespace}/{Name} failed: {Message}")]
     private static partial void LogSandboxNetworkFailed(ILogger logger, string @namespace, string name, string message);
