@@ -127,7 +127,7 @@ internal static class Bench
         }
         else if (!options.NoWrite)
         {
-            Console.WriteLine("note: a partial or tuned run (--only, --server-env, --server-arg, --server-dll, --perf-map) does not update the benchmarks document");
+            Console.WriteLine("note: a partial or tuned run (--only, --etcd-rows, --server-env, --server-arg, --server-dll, --perf-map) does not update the benchmarks document");
         }
 
         var failures = results.Phases.Sum(p => p.Errors) + (etcd?.Phases.Sum(p => p.Errors) ?? 0);
@@ -167,8 +167,8 @@ internal static class Bench
         results.KestrelLoadedRss = child.RssBytes();
     }
 
-    /// <summary>The server phases (creates, gets, lists) against `kube-net server` with <paramref name="serverArgs"/> added.</summary>
-    internal static async Task ServerAsync(BenchOptions options, string serverDll, string work, Results results, IReadOnlyList<string>? serverArgs = null, string label = "kube-net")
+    /// <summary>The server phases (creates, gets, lists) against `kube-net VERB` (server or apiserver) with <paramref name="serverArgs"/> added.</summary>
+    internal static async Task ServerAsync(BenchOptions options, string serverDll, string work, Results results, IReadOnlyList<string>? serverArgs = null, string label = "kube-net", string verb = "server")
     {
         Console.WriteLine($"{label} server: {serverDll}" + string.Concat(options.ServerEnvironment.Select(e => $" {e.Key}={e.Value}")) + string.Concat(options.ServerArguments.Select(a => " " + a)));
         results.ServerGc = Machine.GcMode(serverDll);
@@ -176,9 +176,9 @@ internal static class Bench
         var port = FreePort();
         using var child = ChildProcess.Start(
             DotnetHost(),
-            [serverDll, "server", "--data-dir", dataDir, "--secure-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--runtime", "none", .. serverArgs ?? []],
+            [serverDll, verb, "--data-dir", dataDir, "--secure-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), .. serverArgs ?? (verb == "server" ? ["--runtime", "none"] : []), .. options.ServerArguments],
             ChildEnvironment(options).Concat(options.ServerEnvironment).ToDictionary());
-        Console.WriteLine($"  kube-net server pid {child.Id} on https://127.0.0.1:{port}");
+        Console.WriteLine($"  kube-net {verb} pid {child.Id} on https://127.0.0.1:{port}");
 
         var kubeconfig = Path.Combine(dataDir, "admin.kubeconfig");
         var deadline = DateTime.UtcNow + StartTimeout;
@@ -186,7 +186,7 @@ internal static class Bench
         {
             if (child.HasExited || DateTime.UtcNow > deadline)
             {
-                throw new InvalidOperationException($"kube-net server did not write {kubeconfig}:\n{child.Tail()}");
+                throw new InvalidOperationException($"kube-net {verb} did not write {kubeconfig}:\n{child.Tail()}");
             }
 
             await Task.Delay(100);

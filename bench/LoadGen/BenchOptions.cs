@@ -28,11 +28,14 @@ internal sealed class BenchOptions
                                  (for profiling only: W^X off changes the figures)
           --server-env NAME=VALUE  extra environment for the kube-net server (repeatable), e.g. DOTNET_gcServer=0 to try
                                  a runtime setting; such a run does not update the benchmarks document
-          --server-arg ARG       an extra argument for `kube-net server` (repeatable), e.g. --server-arg=--controllers=-* to
+          --server-arg ARG       an extra argument for the kube-net server (repeatable), e.g. --server-arg --controllers=-* to
                                  measure without the in-process controllers; such a run does not update the benchmarks document
           --keep-data            keep the temporary data directories
           --etcd                 the etcd run instead: a local etcd member, raw dotnet-etcd puts and guarded transactions,
-                                 EtcdStore.CreateAsync, then `kube-net server --storage etcd` creates and gets (same bounds)
+                                 EtcdStore.CreateAsync, then creates, gets and lists (same bounds) through
+                                 `kube-net apiserver --etcd-servers` and, on a fresh member, `kube-net server --storage etcd`
+          --etcd-rows LIST       with --etcd, which servers to measure: apiserver,server (default both; a run with one
+                                 does not update the benchmarks document)
         """;
 
     public int Clients { get; private set; } = 16;
@@ -60,9 +63,10 @@ internal sealed class BenchOptions
     public Dictionary<string, string> ServerEnvironment { get; } = new(StringComparer.Ordinal);
     public List<string> ServerArguments { get; } = [];
     public HashSet<string> Only { get; } = new(StringComparer.Ordinal) { "sqlite", "store", "kestrel", "server" };
+    public HashSet<string> EtcdRows { get; } = new(StringComparer.Ordinal) { "apiserver", "server" };
 
     /// <summary>Only a complete run with the server as shipped may replace the recorded results.</summary>
-    public bool Recordable => Only.Count == 4 && ServerEnvironment.Count == 0 && ServerArguments.Count == 0 && !PerfMap && ServerDll is null;
+    public bool Recordable => Only.Count == 4 && EtcdRows.Count == 2 && ServerEnvironment.Count == 0 && ServerArguments.Count == 0 && !PerfMap && ServerDll is null;
 
     public static BenchOptions Parse(string[] args)
     {
@@ -111,6 +115,19 @@ internal sealed class BenchOptions
                     o.ServerEnvironment[pair[..eq]] = pair[(eq + 1)..];
                     break;
                 case "--server-arg": o.ServerArguments.Add(Next()); break;
+                case "--etcd-rows":
+                    o.EtcdRows.Clear();
+                    foreach (var part in Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                    {
+                        if (part is not ("apiserver" or "server"))
+                        {
+                            throw new ArgumentException($"unknown etcd row \"{part}\"");
+                        }
+
+                        o.EtcdRows.Add(part);
+                    }
+
+                    break;
                 case "--only":
                     o.Only.Clear();
                     foreach (var part in Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))

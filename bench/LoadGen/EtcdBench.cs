@@ -11,7 +11,12 @@ namespace KubeNet.LoadGen;
 /// <summary>What the etcd run measured; the server phases reuse <see cref="Results"/>.</summary>
 internal sealed class EtcdResults
 {
+    /// <summary>`kube-net apiserver` alone: the component the target is about.</summary>
     public required Results Server { get; init; }
+
+    /// <summary>`kube-net server`: the same API server with the controllers and scheduler in its process.</summary>
+    public Results? AllInOne { get; set; }
+
     public required string EtcdVersion { get; init; }
     public PhaseResult? RawPut { get; set; }
     public PhaseResult? RawTxn { get; set; }
@@ -20,14 +25,17 @@ internal sealed class EtcdResults
     /// <summary>etcd's own CPU per operation in each phase, in µs.</summary>
     public Dictionary<string, double> EtcdCpuMicrosPerOp { get; } = new(StringComparer.Ordinal);
 
-    public IEnumerable<PhaseResult> Phases => new[] { RawPut, RawTxn, Store }.OfType<PhaseResult>().Concat(Server.Phases);
+    public IEnumerable<PhaseResult> Phases =>
+        new[] { RawPut, RawTxn, Store }.OfType<PhaseResult>().Concat(Server.Phases).Concat(AllInOne?.Phases ?? []);
 }
 
 /// <summary>
 /// The etcd run: one etcd member (Debian's etcd-server) with its data on the same disk as the SQLite run, then, in
 /// this order and with the same payloads and clients: raw puts and raw guarded transactions straight through
 /// dotnet-etcd (the floor for the API server's writes, which are exactly such transactions), EtcdStore.CreateAsync in
-/// process, and `kube-net server --storage etcd` over HTTPS.
+/// process, `kube-net apiserver --etcd-servers` over HTTPS (the API server as a highly available deployment runs it,
+/// with controllers and scheduler elsewhere), then the all-in-one `kube-net server --storage etcd` against a fresh
+/// member, since the first server's objects would otherwise collide with its creates.
 /// </summary>
 internal static class EtcdBench
 {
@@ -74,14 +82,35 @@ internal static class EtcdBench
             });
         }
 
-        server.BackendCpu = () => etcd.CpuTime(0);
-        await Bench.ServerAsync(options, serverDll, work, server, ["--storage", "etcd", "--etcd-servers", etcd.Endpoints[0], "--runtime", "none"], "kube-net on etcd");
-        if (server.Create is { Ops: > 0 } create && server.BackendCpuDuringCreates is { } cpu)
+        if (options.EtcdRows.Contains("apiserver"))
         {
-            results.EtcdCpuMicrosPerOp[create.Name] = cpu.TotalMicroseconds / create.Ops;
+            await ServerRowAsync(options, serverDll, Path.Combine(work, "apiserver"), etcd, results, server, "apiserver");
+        }
+
+        if (options.EtcdRows.Contains("server"))
+        {
+            await etcd.DisposeAsync();
+            await using var fresh = await LocalEtcdCluster.StartAsync(members: 1, parentDirectory: work);
+            Console.WriteLine($"etcd {version} at {fresh.Endpoints[0]} (fresh, for the all-in-one server), data in {fresh.Directory}");
+            results.AllInOne = new Results { Machine = server.Machine, Started = server.Started, Clients = server.Clients };
+            await ServerRowAsync(options, serverDll, Path.Combine(work, "server"), fresh, results, results.AllInOne, "server");
         }
 
         return results;
+    }
+
+    private static async Task ServerRowAsync(BenchOptions options, string serverDll, string work, LocalEtcdCluster etcd, EtcdResults results, Results row, string verb)
+    {
+        Directory.CreateDirectory(work);
+        row.BackendCpu = () => etcd.CpuTime(0);
+        string[] args = verb == "server"
+            ? ["--storage", "etcd", "--etcd-servers", etcd.Endpoints[0], "--runtime", "none"]
+            : ["--storage", "etcd", "--etcd-servers", etcd.Endpoints[0]];
+        await Bench.ServerAsync(options, serverDll, work, row, args, $"kube-net {verb} on etcd", verb);
+        if (row.Create is { Ops: > 0 } create && row.BackendCpuDuringCreates is { } cpu)
+        {
+            results.EtcdCpuMicrosPerOp[create.Name] = cpu.TotalMicroseconds / create.Ops;
+        }
     }
 
     private static async Task<PhaseResult> MeasureAsync(LocalEtcdCluster etcd, EtcdResults results, string name, BenchOptions options, Func<long, Task<int>> operation)

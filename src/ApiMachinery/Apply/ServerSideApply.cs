@@ -153,6 +153,21 @@ public static class ServerSideApply
         return newObj;
     }
 
+    // The fieldsV1 an ordinary create records for its manager, exactly as TrackUpdate computes it for
+    // a create without managedFields in its request (every field the object sets, compared with the
+    // zero object, less status and the stripped metadata), without the managedFields bookkeeping
+    // around it. Null when the create owns no field.
+    public static JsonObject? CreatedFields(JsonObject newObj, string apiVersion, string? definition = null)
+    {
+        var schema = ApplySchema.Instance;
+        var type = schema.Find(definition ?? schema.DefinitionForApiVersion(apiVersion, Text(newObj, "kind"))) ?? schema.Deduced;
+        var compare = Comparison.Of(type, ApplySchema.ZeroObject(type), newObj).ExcludeFields(MainResourceReset);
+        var set = compare.Modified.Union(compare.Added).RecursiveDifference(MainResourceReset).Difference(StripSet);
+        return set.IsEmpty ? null : set.ToFieldsV1();
+    }
+
+    private static readonly FieldSet MainResourceReset = ResetFields(null, null);
+
     private static JsonObject? ApplyCore(SchemaType type, JsonObject liveObj, JsonObject applied, Managed managed, ManagerId id, string apiVersion, bool force, string time, FieldSet? ignored, string? subresource, out List<FieldConflict> conflicts, out string? failure)
     {
         failure = null;

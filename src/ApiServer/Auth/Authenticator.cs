@@ -14,15 +14,17 @@ internal sealed class Authenticator(ClusterPki pki)
 {
     private readonly byte[] _adminToken = Encoding.UTF8.GetBytes(pki.AdminToken);
 
+    // A connection's certificate is one object for all its requests: its user is read from the subject once.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<X509Certificate2, UserInfo> _byCertificate = new();
+
     public UserInfo? Authenticate(HttpContext context)
     {
         var cert = context.Connection.ClientCertificate;
         if (cert is not null)
         {
             // Kestrel has already checked the chain against the cluster CA.
-            var name = cert.GetNameInfo(X509NameType.SimpleName, false);
-            var groups = Organizations(cert.SubjectName).Append("system:authenticated").ToList();
-            return new UserInfo(name, groups);
+            return _byCertificate.GetValue(cert, static c =>
+                new UserInfo(c.GetNameInfo(X509NameType.SimpleName, false), Organizations(c.SubjectName).Append("system:authenticated").ToList()));
         }
 
         var header = context.Request.Headers.Authorization.ToString();

@@ -286,7 +286,7 @@ internal sealed partial class GenericStore(StorageCache cache, IStrategyCatalog 
         }
 
         ObjectCodec.SetTypeMeta(obj, storageInfo);
-        obj = ManagedFields.Track(storageInfo, null, obj, options, null, now);
+        var bytes = EncodeCreated(storageInfo, obj, options, now);
         var key = KindCatalog.Key(info, obj.Metadata.NamespaceProperty, obj.Metadata.Name!);
         if (options.DryRun)
         {
@@ -296,10 +296,9 @@ internal sealed partial class GenericStore(StorageCache cache, IStrategyCatalog 
                 return ApiError.AlreadyExists(info.Group, info.Resource, meta.Name!);
             }
 
-            return new StoredObject { Key = key, ModRevision = 0, Object = obj, Json = ObjectCodec.Encode(obj) };
+            return new StoredObject { Key = key, ModRevision = 0, Object = obj, Json = bytes };
         }
 
-        var bytes = ObjectCodec.Encode(obj);
         var pending = cache.ExpectCreate(key, obj, bytes);
         var committed = false;
         try
@@ -311,7 +310,7 @@ internal sealed partial class GenericStore(StorageCache cache, IStrategyCatalog 
             }
 
             committed = true;
-            return cache.CompleteCreate(pending, result.Revision, () => Written(obj, key, result.Revision));
+            return cache.CompleteCreate(pending, result.Revision, () => Written(obj, key, result.Revision, bytes));
         }
         finally
         {
@@ -326,6 +325,38 @@ internal sealed partial class GenericStore(StorageCache cache, IStrategyCatalog 
     {
         obj.Metadata.ResourceVersion = ObjectCodec.FormatRevision(revision);
         return new StoredObject { Key = key, ModRevision = revision, Object = obj, Json = ObjectCodec.Encode(obj) };
+    }
+
+    /// <summary>The stored object of a write committed at <paramref name="revision"/> whose stored JSON is <paramref name="stored"/>.</summary>
+    private static StoredObject Written(IKubernetesObject<V1ObjectMeta> obj, string key, long revision, byte[] stored)
+    {
+        obj.Metadata.ResourceVersion = ObjectCodec.FormatRevision(revision);
+        return new StoredObject { Key = key, ModRevision = revision, Object = obj, Json = ObjectCodec.EncodeWithRevision(obj, stored) };
+    }
+
+    /// <summary>
+    /// A create's stored JSON, with its managedFields set on <paramref name="obj"/>: the object is encoded once, its
+    /// ownership computed from that JSON, and the managedFields entry set into it instead of a second encoding.
+    /// </summary>
+    private static byte[] EncodeCreated(ResourceInfo storageInfo, IKubernetesObject<V1ObjectMeta> obj, WriteOptions options, DateTime now)
+    {
+        if (options.IsApply)
+        {
+            return ObjectCodec.Encode(obj);
+        }
+
+        obj.Metadata.ManagedFields = null;
+        var plain = ObjectCodec.Encode(obj);
+        var entries = ManagedFields.ForCreate(storageInfo, plain, options, now);
+        if (entries is null)
+        {
+            return plain;
+        }
+
+        obj.Metadata.ManagedFields = entries;
+        var bytes = ObjectCodec.WithMetadataProperty(plain, "managedFields", KubeJson.SerializeToUtf8Bytes(entries)) ?? ObjectCodec.Encode(obj);
+        System.Diagnostics.Debug.Assert(bytes.AsSpan().SequenceEqual(ObjectCodec.Encode(obj)), "managedFields spliced into the encoded object differ from encoding it");
+        return bytes;
     }
 
     private static ApiError? ApplyRequestNamespace(ResourceInfo info, string? ns, V1ObjectMeta meta)
@@ -369,7 +400,7 @@ internal sealed partial class GenericStore(StorageCache cache, IStrategyCatalog 
         {
             await cache.WaitUntilFreshAsync(ct);
             var current = ResourceCache.Get(cache.Snapshot(info).Items, key);
-            var currentServed = current is null ? null : Conversion.FromStorage(info, ObjectCodec.Clone(current.Object));
+            var currentServed = current is null ? null : Conversion.FromStorage(info, ObjectCodec.Copy(current));
             var mutated = mutate(currentServed);
             if (!mutated.IsOk)
             {
@@ -441,10 +472,14 @@ internal sealed partial class GenericStore(StorageCache cache, IStrategyCatalog 
             }
 
             ObjectCodec.SetTypeMeta(obj, storageInfo);
-            obj = ManagedFields.Track(storageInfo, old, obj, options, subresource, time.GetUtcNow().UtcDateTime);
-            obj.Metadata.ResourceVersion = current.Metadata.ResourceVersion;
+            obj = ManagedFields.Track(storageInfo, current.Json, obj, options, subresource, time.GetUtcNow().UtcDateTime);
+
+            // Encoded once without a resourceVersion (what storage keeps); the forms with one are that JSON with it set.
+            obj.Metadata.ResourceVersion = null;
             var bytes = ObjectCodec.Encode(obj);
-            if (bytes.AsSpan().SequenceEqual(current.Json))
+            obj.Metadata.ResourceVersion = current.Metadata.ResourceVersion;
+            var unchanged = ObjectCodec.EncodeWithRevision(obj, bytes);
+            if (unchanged.AsSpan().SequenceEqual(current.Json))
             {
                 // Unchanged: kube-apiserver skips the write and keeps the resourceVersion.
                 return new WriteResponse(current, Created: false);
@@ -452,7 +487,7 @@ internal sealed partial class GenericStore(StorageCache cache, IStrategyCatalog 
 
             if (options.DryRun)
             {
-                return new WriteResponse(new StoredObject { Key = key, ModRevision = current.ModRevision, Object = obj, Json = bytes }, Created: false);
+                return new WriteResponse(new StoredObject { Key = key, ModRevision = current.ModRevision, Object = obj, Json = unchanged }, Created: false);
             }
 
             obj.Metadata.ResourceVersion = null;
@@ -463,13 +498,13 @@ internal sealed partial class GenericStore(StorageCache cache, IStrategyCatalog 
             }
             else
             {
-                result = await cache.Store.UpdateAsync(key, ObjectCodec.Encode(obj), current.ModRevision, ct);
+                result = await cache.Store.UpdateAsync(key, bytes, current.ModRevision, ct);
             }
 
             switch (result.Status)
             {
                 case WriteStatus.Ok:
-                    return new WriteResponse(Written(obj, key, result.Revision), Created: false);
+                    return new WriteResponse(Written(obj, key, result.Revision, bytes), Created: false);
                 case WriteStatus.Conflict or WriteStatus.NotFound when !pinned && attempt < MaxConflictRetries:
                     continue;
                 case WriteStatus.NotFound:

@@ -32,6 +32,9 @@ internal static class ObjectCodec
     /// <summary>A deep copy through JSON; cached objects are shared and never mutated.</summary>
     public static IKubernetesObject<V1ObjectMeta> Clone(IKubernetesObject<V1ObjectMeta> obj) => Decode(Encode(obj), obj.GetType());
 
+    /// <summary>A private copy of a cached object, decoded from the JSON the cache already holds for it.</summary>
+    public static IKubernetesObject<V1ObjectMeta> Copy(StoredObject stored) => Decode(stored.Json, stored.Object.GetType());
+
     public static void SetTypeMeta(IKubernetesObject obj, ResourceInfo info)
     {
         obj.ApiVersion = info.GroupVersion;
@@ -68,6 +71,135 @@ internal static class ObjectCodec
         }
 
         return buffer.ToArray();
+    }
+
+    // metadata's properties in the order the serializer writes them (declaration order, as System.Text.Json uses).
+    private static readonly string[] MetadataOrder = typeof(V1ObjectMeta).GetProperties(BindingFlags.Public | BindingFlags.Instance)
+        .Select(p => p.GetCustomAttribute<System.Text.Json.Serialization.JsonPropertyNameAttribute>()?.Name ?? JsonNamingPolicy.CamelCase.ConvertName(p.Name))
+        .ToArray();
+
+    private static readonly byte[][] MetadataOrderUtf8 = MetadataOrder.Select(System.Text.Encoding.UTF8.GetBytes).ToArray();
+
+    /// <summary>
+    /// The object's JSON <paramref name="json"/> (written by <see cref="Encode"/>, without <paramref name="name"/> in its
+    /// metadata) with metadata.<paramref name="name"/> set to the JSON <paramref name="value"/>, byte for byte what
+    /// encoding the object with that field set writes: a create's stored and served forms differ from its first
+    /// encoding only by managedFields and resourceVersion, so neither needs the whole object encoded again. Null when
+    /// the JSON is not of that shape (the caller then encodes).
+    /// </summary>
+    public static byte[]? WithMetadataProperty(ReadOnlySpan<byte> json, string name, ReadOnlySpan<byte> value)
+    {
+        var rank = Array.IndexOf(MetadataOrder, name);
+        if (rank < 0)
+        {
+            return null;
+        }
+
+        var reader = new Utf8JsonReader(json);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return null;
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (!reader.ValueTextEquals("metadata"u8))
+            {
+                reader.Skip();
+                continue;
+            }
+
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            var first = true;
+            while (reader.Read())
+            {
+                if (reader.TokenType == JsonTokenType.EndObject)
+                {
+                    return Insert(json, (int)reader.TokenStartIndex, name, value, leadingComma: !first, trailingComma: false);
+                }
+
+                if (reader.TokenType != JsonTokenType.PropertyName || reader.ValueIsEscaped)
+                {
+                    return null;
+                }
+
+                var other = RankOf(reader.ValueSpan);
+                if (other == rank || other < 0)
+                {
+                    return null;
+                }
+
+                if (other > rank)
+                {
+                    return Insert(json, (int)reader.TokenStartIndex, name, value, leadingComma: false, trailingComma: true);
+                }
+
+                first = false;
+                reader.Skip();
+            }
+
+            return null;
+        }
+
+        return null;
+    }
+
+    private static int RankOf(ReadOnlySpan<byte> name)
+    {
+        for (var i = 0; i < MetadataOrderUtf8.Length; i++)
+        {
+            if (name.SequenceEqual(MetadataOrderUtf8[i]))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static byte[] Insert(ReadOnlySpan<byte> json, int at, string name, ReadOnlySpan<byte> value, bool leadingComma, bool trailingComma)
+    {
+        // Property names of V1ObjectMeta are plain ASCII.
+        var length = json.Length + name.Length + 3 + value.Length + (leadingComma ? 1 : 0) + (trailingComma ? 1 : 0);
+        var result = new byte[length];
+        json[..at].CopyTo(result);
+        var i = at;
+        if (leadingComma)
+        {
+            result[i++] = (byte)',';
+        }
+
+        result[i++] = (byte)'"';
+        i += System.Text.Encoding.ASCII.GetBytes(name, result.AsSpan(i));
+        result[i++] = (byte)'"';
+        result[i++] = (byte)':';
+        value.CopyTo(result.AsSpan(i));
+        i += value.Length;
+        if (trailingComma)
+        {
+            result[i++] = (byte)',';
+        }
+
+        json[at..].CopyTo(result.AsSpan(i));
+        return result;
+    }
+
+    /// <summary>The JSON string of a resourceVersion, as the serializer writes it.</summary>
+    public static byte[] RevisionJson(string revision) => JsonSerializer.SerializeToUtf8Bytes(revision, KubeJson.Options);
+
+    /// <summary>
+    /// <paramref name="obj"/>'s JSON with its resourceVersion, from <paramref name="stored"/>, its JSON without one:
+    /// metadata.resourceVersion set in place of encoding the whole object again.
+    /// </summary>
+    public static byte[] EncodeWithRevision(IKubernetesObject<V1ObjectMeta> obj, ReadOnlySpan<byte> stored)
+    {
+        var json = obj.Metadata.ResourceVersion is { Length: > 0 } rv ? WithMetadataProperty(stored, "resourceVersion", RevisionJson(rv)) ?? Encode(obj) : Encode(obj);
+        System.Diagnostics.Debug.Assert(json.AsSpan().SequenceEqual(Encode(obj)), "metadata spliced into the stored JSON differs from the encoded object");
+        return json;
     }
 
     public static string FormatRevision(long revision) => revision.ToString(CultureInfo.InvariantCulture);

@@ -21,7 +21,12 @@ internal sealed partial class StorageCache : IAsyncDisposable
     private readonly Dictionary<string, ResourceCache> _byResource = new(StringComparer.Ordinal);
     private readonly Lock _sync = new();
     private readonly CancellationTokenSource _stop = new();
-    private TaskCompletionSource _advanced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // Reads waiting for the feed to reach a revision, woken only once it has: waking every waiter on every batch
+    // made each wait cost a thread-pool round trip per batch until its revision arrived.
+    private readonly List<(long Target, TaskCompletionSource Done)> _waiters = [];
+    private readonly Lock _waitersSync = new();
+    private volatile bool _feedEnded;
     private Task? _feed;
     private long _revision;
 
@@ -159,7 +164,8 @@ internal sealed partial class StorageCache : IAsyncDisposable
         finally
         {
             CompleteAllWatchers();
-            _advanced.TrySetResult();
+            _feedEnded = true;
+            WakeWaiters(long.MaxValue);
         }
     }
 
@@ -171,11 +177,11 @@ internal sealed partial class StorageCache : IAsyncDisposable
             {
                 var events = await LoadAndWatchAsync(cancellationToken);
                 if (_pending.Count > 1024)
-            {
-                SweepPending(Volatile.Read(ref _revision));
-            }
+                {
+                    SweepPending(Volatile.Read(ref _revision));
+                }
 
-            Interlocked.Exchange(ref _advanced, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+                WakeWaiters(Revision);
                 LogRelisted(Revision);
                 return events;
             }
@@ -224,7 +230,33 @@ internal sealed partial class StorageCache : IAsyncDisposable
                 SweepPending(Volatile.Read(ref _revision));
             }
 
-            Interlocked.Exchange(ref _advanced, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+            WakeWaiters(Volatile.Read(ref _revision));
+        }
+    }
+
+    /// <summary>Wakes the waiters whose revision the feed has reached (all of them when the feed ends).</summary>
+    private void WakeWaiters(long revision)
+    {
+        List<TaskCompletionSource>? due = null;
+        lock (_waitersSync)
+        {
+            for (var i = _waiters.Count - 1; i >= 0; i--)
+            {
+                if (_waiters[i].Target <= revision)
+                {
+                    (due ??= []).Add(_waiters[i].Done);
+                    _waiters[i] = _waiters[^1];
+                    _waiters.RemoveAt(_waiters.Count - 1);
+                }
+            }
+        }
+
+        if (due is not null)
+        {
+            foreach (var done in due)
+            {
+                done.TrySetResult();
+            }
         }
     }
 
@@ -292,7 +324,7 @@ internal sealed partial class StorageCache : IAsyncDisposable
 
             // The writer sets the same resourceVersion when its response arrives; nothing else changes the object.
             obj.Metadata.ResourceVersion = ObjectCodec.FormatRevision(e.Revision);
-            var built = new StoredObject { Key = e.Value.Key, ModRevision = e.Revision, Object = obj, Json = ObjectCodec.Encode(obj) };
+            var built = new StoredObject { Key = e.Value.Key, ModRevision = e.Revision, Object = obj, Json = ObjectCodec.EncodeWithRevision(obj, pending.Bytes) };
             stored = Interlocked.CompareExchange(ref pending.Stored, built, null) ?? built;
         }
 
@@ -329,18 +361,42 @@ internal sealed partial class StorageCache : IAsyncDisposable
     {
         while (Volatile.Read(ref _revision) < target)
         {
-            var advanced = Volatile.Read(ref _advanced).Task;
-            if (Volatile.Read(ref _revision) >= target)
-            {
-                break;
-            }
-
-            if (_feed is { IsCompleted: true })
+            if (_feedEnded || _feed is { IsCompleted: true })
             {
                 throw new InvalidOperationException("the storage watch has stopped");
             }
 
-            await advanced.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (_waitersSync)
+            {
+                // Checked again under the lock the feed wakes waiters under, so no advance is missed.
+                if (Volatile.Read(ref _revision) >= target)
+                {
+                    return;
+                }
+
+                if (_feedEnded)
+                {
+                    throw new InvalidOperationException("the storage watch has stopped");
+                }
+
+                _waiters.Add((target, done));
+            }
+
+            try
+            {
+                await done.Task.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+            }
+            finally
+            {
+                if (!done.Task.IsCompleted)
+                {
+                    lock (_waitersSync)
+                    {
+                        _waiters.Remove((target, done));
+                    }
+                }
+            }
         }
     }
 

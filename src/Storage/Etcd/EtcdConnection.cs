@@ -33,11 +33,16 @@ internal sealed partial class EtcdConnection : IDisposable
         _channel = channel;
         _options = options;
         _logger = logger;
-        _client = new EtcdClient(channel.CreateCallInvoker());
+        var invoker = channel.CreateCallInvoker();
+        _client = new EtcdClient(invoker);
+        Kv = new KV.KVClient(invoker);
         Watch = _client.GetConnection().WatchClient;
     }
 
     public EtcdClient Client => _client;
+
+    /// <summary>The generated KV client on the same channel: reads and transactions without dotnet-etcd's wrappers around each call.</summary>
+    public KV.KVClient Kv { get; }
 
     public Watch.WatchClient Watch { get; }
 
@@ -63,20 +68,28 @@ internal sealed partial class EtcdConnection : IDisposable
             handler.SslOptions = TlsOptions(options, endpoints);
         }
 
-        var services = new ServiceCollection();
-        services.AddSingleton<ResolverFactory>(new StaticResolverFactory(_ => endpoints.Select(u => new BalancerAddress(u.Host, u.Port)).ToArray()));
-        var channel = GrpcChannel.ForAddress("static://etcd", new GrpcChannelOptions
+        var channelOptions = new GrpcChannelOptions
         {
             HttpHandler = handler,
             DisposeHttpClient = true,
             Credentials = options.UsesTls ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure,
-            ServiceProvider = services.BuildServiceProvider(),
-            ServiceConfig = new ServiceConfig { LoadBalancingConfigs = { new RoundRobinConfig() } },
             ThrowOperationCanceledOnCancellation = true,
 
             // Pages of a list can be large; etcd bounds what it sends itself (--max-request-bytes, --max-txn-ops).
             MaxReceiveMessageSize = null,
-        });
+        };
+        if (endpoints.Length == 1)
+        {
+            // One member: nothing to balance, and the balancer's per-call address picking and rewriting is a tenth of
+            // the gRPC client's CPU per write. The handler reconnects by itself; the retry policy below is the same.
+            return new EtcdConnection(GrpcChannel.ForAddress(endpoints[0], channelOptions), options, logger);
+        }
+
+        var services = new ServiceCollection();
+        services.AddSingleton<ResolverFactory>(new StaticResolverFactory(_ => endpoints.Select(u => new BalancerAddress(u.Host, u.Port)).ToArray()));
+        channelOptions.ServiceProvider = services.BuildServiceProvider();
+        channelOptions.ServiceConfig = new ServiceConfig { LoadBalancingConfigs = { new RoundRobinConfig() } };
+        var channel = GrpcChannel.ForAddress("static://etcd", channelOptions);
         return new EtcdConnection(channel, options, logger);
     }
 

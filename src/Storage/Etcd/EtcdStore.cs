@@ -61,7 +61,7 @@ public sealed partial class EtcdStore : IKeyValueStore, IStorageHealth
 
         // A linearizable read of one key: its header carries the cluster's newest revision.
         var request = new RangeRequest { Key = _keys.CompactKey, CountOnly = true };
-        RangeResponse response = await _etcd.CallAsync("get revision", (_, deadline, ct) => _etcd.Client.GetAsync(request, EtcdConnection.Headers, deadline, ct), cancellationToken).ConfigureAwait(false);
+        RangeResponse response = await _etcd.CallAsync("get revision", (_, deadline, ct) => _etcd.Kv.RangeAsync(request, EtcdConnection.Headers, deadline, ct).ResponseAsync, cancellationToken).ConfigureAwait(false);
         return response.Header.Revision;
     }
 
@@ -103,7 +103,7 @@ public sealed partial class EtcdStore : IKeyValueStore, IStorageHealth
         ArgumentException.ThrowIfNullOrEmpty(key);
         ThrowIfDisposed();
         var request = new RangeRequest { Key = _keys.Key(key) };
-        RangeResponse response = await _etcd.CallAsync("get", (_, deadline, ct) => _etcd.Client.GetAsync(request, EtcdConnection.Headers, deadline, ct), cancellationToken).ConfigureAwait(false);
+        RangeResponse response = await _etcd.CallAsync("get", (_, deadline, ct) => _etcd.Kv.RangeAsync(request, EtcdConnection.Headers, deadline, ct).ResponseAsync, cancellationToken).ConfigureAwait(false);
         return new GetResult(response.Kvs.Count == 0 ? null : _keys.ToKeyValue(response.Kvs[0]), response.Header.Revision);
     }
 
@@ -130,7 +130,7 @@ public sealed partial class EtcdStore : IKeyValueStore, IStorageHealth
         RangeResponse response;
         try
         {
-            response = await _etcd.CallAsync("list", (_, deadline, ct) => _etcd.Client.GetAsync(range, EtcdConnection.Headers, deadline, ct), cancellationToken).ConfigureAwait(false);
+            response = await _etcd.CallAsync("list", (_, deadline, ct) => _etcd.Kv.RangeAsync(range, EtcdConnection.Headers, deadline, ct).ResponseAsync, cancellationToken).ConfigureAwait(false);
         }
         catch (RpcException ex) when (IsCompacted(ex))
         {
@@ -255,7 +255,7 @@ public sealed partial class EtcdStore : IKeyValueStore, IStorageHealth
         try
         {
             var range = new RangeRequest { Key = _keys.CompactKey, CountOnly = true, Revision = probe };
-            await _etcd.CallAsync("watch", (_, deadline, ct) => _etcd.Client.GetAsync(range, EtcdConnection.Headers, deadline, ct), cancellationToken).ConfigureAwait(false);
+            await _etcd.CallAsync("watch", (_, deadline, ct) => _etcd.Kv.RangeAsync(range, EtcdConnection.Headers, deadline, ct).ResponseAsync, cancellationToken).ConfigureAwait(false);
         }
         catch (RpcException ex) when (IsCompacted(ex))
         {
@@ -346,7 +346,7 @@ public sealed partial class EtcdStore : IKeyValueStore, IStorageHealth
             (attempt, deadline, ct) =>
             {
                 retried |= attempt > 0;
-                return _etcd.Client.TransactionAsync(txn, EtcdConnection.Headers, deadline, ct);
+                return _etcd.Kv.TxnAsync(txn, EtcdConnection.Headers, deadline, ct).ResponseAsync;
             },
             cancellationToken).ConfigureAwait(false);
         return (response, retried);
@@ -382,7 +382,7 @@ public sealed partial class EtcdStore : IKeyValueStore, IStorageHealth
         try
         {
             var range = new RangeRequest { Key = _keys.CompactKey, CountOnly = true, Revision = revision };
-            await _etcd.CallAsync("find compacted revision", (_, deadline, ct) => _etcd.Client.GetAsync(range, EtcdConnection.Headers, deadline, ct), cancellationToken).ConfigureAwait(false);
+            await _etcd.CallAsync("find compacted revision", (_, deadline, ct) => _etcd.Kv.RangeAsync(range, EtcdConnection.Headers, deadline, ct).ResponseAsync, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (RpcException ex) when (IsCompacted(ex))

@@ -135,4 +135,31 @@ public sealed class TrackUpdateTests
         Assert.Equal("ancient-changes", managers[0]);
         Assert.DoesNotContain("kubectl-create", managers);
     }
+
+    [Theory]
+    [InlineData("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","namespace":"n","labels":{"a":"b"},"annotations":{"x":"y"},"finalizers":["f"]},"data":{"k":"v","k2":""},"binaryData":{"b":"AA=="}}""")]
+    [InlineData("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"empty","namespace":"n","uid":"u","creationTimestamp":"2025-01-02T03:04:05Z","resourceVersion":"7","generation":1}}""")]
+    [InlineData("""{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","ownerReferences":[{"apiVersion":"apps/v1","kind":"ReplicaSet","name":"rs","uid":"u1","controller":true}]},"spec":{"containers":[{"name":"a","image":"i","env":[{"name":"E","value":"1"}],"resources":{}}],"tolerations":[{"key":"k","operator":"Exists"}]},"status":{"phase":"Pending","conditions":[{"type":"Ready","status":"False"}]}}""")]
+    [InlineData("""{"apiVersion":"v1","kind":"Service","metadata":{"name":"s"},"spec":{"ports":[{"port":80,"protocol":"TCP","targetPort":8080}],"selector":{"app":"web"},"type":"ClusterIP"}}""")]
+    [InlineData("""{"apiVersion":"example.com/v1","kind":"Widget","metadata":{"name":"w"},"spec":{"size":{"x":1},"list":[1,2]},"status":{"ok":true}}""")]
+    public void CreatedFields_AreWhatTrackingACreateRecords(string json)
+    {
+        var obj = Obj(json);
+        var apiVersion = obj["apiVersion"]!.GetValue<string>();
+        var tracked = ServerSideApply.TrackUpdate(null, Obj(json), "m", "Update", apiVersion, T1);
+        var expected = tracked["metadata"]?["managedFields"] is JsonArray { Count: 1 } entries ? JsonText(entries[0]!["fieldsV1"]) : null;
+
+        var fields = ServerSideApply.CreatedFields(obj, apiVersion);
+
+        Assert.Equal(expected, fields is null ? null : JsonText(fields));
+    }
+
+    [Fact]
+    public void Deployment_CreatedFields_AreWhatTrackingACreateRecords()
+    {
+        var json = Deploy(Containers("""[{"name":"web","image":"nginx:1","ports":[{"containerPort":80,"protocol":"TCP"}]}]""", "\"replicas\":1,")).ToJsonString();
+        var expected = JsonText(Entries(ServerSideApply.TrackUpdate(null, Obj(json), "m", "Update", "apps/v1", T1))[0]!["fieldsV1"]);
+
+        Assert.Equal(expected, JsonText(ServerSideApply.CreatedFields(Obj(json), "apps/v1")));
+    }
 }
