@@ -50,28 +50,47 @@ internal sealed class BenchCluster : IDisposable
         return Path.Combine(repo, "src", "KubeNet", "bin", Configuration, "net10.0", "kube-net.dll");
     }
 
-    public static async Task<BenchCluster> StartAsync(string serverDll, string work, int nodes, Dictionary<string, string> environment)
+    public static async Task<BenchCluster> StartAsync(string serverDll, string work, int nodes, Dictionary<string, string> environment, NodeShape shape = NodeShape.Simulated)
     {
         var dataDir = Path.Combine(work, "server");
         var port = FreePort();
+        string[] hollow = shape == NodeShape.Simulated ? ["--hollow-nodes", nodes.ToString(CultureInfo.InvariantCulture)] : [];
         var server = ChildProcess.Start(DotnetHost(), [
             serverDll, "server", "--data-dir", dataDir, "--secure-port", port.ToString(CultureInfo.InvariantCulture), "--runtime", "none",
-            "--hollow-nodes", nodes.ToString(CultureInfo.InvariantCulture), "--controllers=-*", "--scheduler=false",
+            .. hollow, "--controllers=-*", "--scheduler=false",
         ], environment);
-        Console.WriteLine($"  kube-net server pid {server.Id} on https://127.0.0.1:{port} with {nodes:N0} simulated nodes");
+        Console.WriteLine($"  kube-net server pid {server.Id} on https://127.0.0.1:{port} with {nodes:N0} nodes: {shape.Describe()}");
         try
         {
             var kubeconfig = Path.Combine(dataDir, "admin.kubeconfig");
-            await WaitForAsync(server, () => server.Tail().Contains("simulated node(s) ready", StringComparison.Ordinal), "the simulated nodes to register");
             var pki = Path.Combine(dataDir, "pki");
+            await WaitForAsync(server, () => shape == NodeShape.Simulated
+                ? server.Tail().Contains("simulated node(s) ready", StringComparison.Ordinal)
+                : File.Exists(kubeconfig) && File.Exists(Path.Combine(pki, "admin.key")), "the server to start");
             var client = HttpClients.Create($"https://127.0.0.1:{port}", Path.Combine(pki, "ca.crt"), Path.Combine(pki, "admin.crt"), Path.Combine(pki, "admin.key"));
             await HttpClients.WaitReadyAsync(client, server, StartTimeout);
-            return new BenchCluster(server, client, kubeconfig, serverDll, environment);
+            var cluster = new BenchCluster(server, client, kubeconfig, serverDll, environment);
+            if (shape == NodeShape.Objects)
+            {
+                await cluster.CreateNodeObjectsAsync(nodes);
+            }
+
+            return cluster;
         }
         catch
         {
             server.Dispose();
             throw;
+        }
+    }
+
+    private async Task CreateNodeObjectsAsync(int nodes)
+    {
+        var created = await LoadRunner.RunAsync("nodes", 16, nodes, StartTimeout, i =>
+            HttpClients.ExpectAsync(Client, HttpClients.Post("/api/v1/nodes", NodeShapes.Node((int)i)), HttpStatusCode.Created), Server);
+        if (created.Errors > 0)
+        {
+            throw new InvalidOperationException($"{created.Errors} node creates failed: {created.FirstError}\n{Server.Tail()}");
         }
     }
 

@@ -13,7 +13,9 @@ internal sealed class Options
                                process), then the same number created with nodeName preset (the baseline)
           --scale              one server holding --scale-pods pods on --nodes nodes: creation rate, RSS, kubectl
                                get pods -A wall time, p99 of single GET and PATCH sampled during the run
-          --nodes N            simulated nodes (default 5000)
+          --shape S            objects (Node objects only, as scheduler_perf), simulated (--hollow-nodes) or both
+                               (default both, objects first; the targets are judged on objects)
+          --nodes N            nodes (default 5000)
           --init-pods N        pods scheduled before the measured phase (default 1000)
           --pods N             pods of the measured phase and of the baseline (default 10000)
           --clients N          concurrent create requests (default 16)
@@ -29,6 +31,7 @@ internal sealed class Options
     public bool Help { get; private set; }
     public bool Scale { get; private set; }
     public int Nodes { get; private set; } = 5000;
+    public IReadOnlyList<NodeShape> Shapes { get; private set; } = [NodeShape.Objects, NodeShape.Simulated];
     public int InitPods { get; private set; } = 1000;
     public int Pods { get; private set; } = 10000;
     public int Clients { get; private set; } = 16;
@@ -46,7 +49,7 @@ internal sealed class Options
     /// <summary>Only a run of the recorded shape, with the server as built, rewrites the document.</summary>
     public bool Recordable => ServerDll is null && !PerfMap && SchedulerEnvironment.Count == 0
         && Nodes == 5000 && Clients == 16
-        && (Scale ? ScalePods == 150_000 && ScaleNamespaces == 50 : InitPods == 1000 && Pods == 10000);
+        && (Scale ? ScalePods == 150_000 && ScaleNamespaces == 50 : InitPods == 1000 && Pods == 10000 && Shapes.Count == 2);
 
     public static Options Parse(string[] args)
     {
@@ -62,6 +65,15 @@ internal sealed class Options
                 case "-h" or "--help": o.Help = true; break;
                 case "--scale": o.Scale = true; break;
                 case "--nodes": o.Nodes = Int(); break;
+                case "--shape":
+                    o.Shapes = Next() switch
+                    {
+                        "objects" => [NodeShape.Objects],
+                        "simulated" => [NodeShape.Simulated],
+                        "both" => [NodeShape.Objects, NodeShape.Simulated],
+                        _ => throw new ArgumentException("--shape needs objects, simulated or both"),
+                    };
+                    break;
                 case "--init-pods": o.InitPods = Int(); break;
                 case "--pods": o.Pods = Int(); break;
                 case "--clients": o.Clients = Int(); break;

@@ -10,7 +10,7 @@ internal static class PodPayload
 {
     public static string Name(long i) => "pod-" + i.ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
 
-    public static string NodeName(long i, int nodes) => "hollow-node-" + (i % nodes).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    public static string NodeName(long i, int nodes, NodeShape shape = NodeShape.Simulated) => shape.Prefix() + (i % nodes).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public static byte[] Pod(string ns, string name, string? nodeName, string cpu = "100m", string memory = "500Mi")
     {

@@ -29,6 +29,7 @@ internal sealed class SchedulingResults
     public required DateTimeOffset Started { get; init; }
     public required string Commit { get; init; }
     public required Options Options { get; init; }
+    public required NodeShape Shape { get; init; }
     public string ServerGc { get; set; } = "";
     public TimeSpan NodesRegistered { get; set; }
     public long ServerIdleRss { get; set; }
@@ -40,7 +41,7 @@ internal sealed class SchedulingResults
 }
 
 /// <summary>
-/// SchedulingBasic (upstream scheduler_perf): simulated nodes, some pods scheduled first, then pods created at once
+/// SchedulingBasic (upstream scheduler_perf), once per node shape: nodes, some pods scheduled first, then pods created at once
 /// without nodeName and scheduled by `kube-net scheduler` in its own process; the baseline creates as many pods with
 /// nodeName preset, so the API server's own create-and-watch throughput is measured in the same run.
 /// </summary>
@@ -59,35 +60,44 @@ internal static class SchedulingRun
 
         var work = Path.Combine(Path.GetTempPath(), $"kubenet-schedbench-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}");
         Directory.CreateDirectory(work);
-        var results = new SchedulingResults
-        {
-            Machine = Machine.Describe(work),
-            Started = DateTimeOffset.UtcNow,
-            Commit = Git.Commit(),
-            Options = options,
-            ServerGc = Machine.GcMode(serverDll),
-        };
-        Print.Machine(results.Machine, work);
+        var machine = Machine.Describe(work);
+        Print.Machine(machine, work);
+        var runs = new List<SchedulingResults>();
         try
         {
-            await RunInAsync(options, serverDll, work, results);
+            foreach (var shape in options.Shapes)
+            {
+                Console.WriteLine($"nodes: {shape.Describe()}");
+                var results = new SchedulingResults
+                {
+                    Machine = machine,
+                    Started = DateTimeOffset.UtcNow,
+                    Commit = Git.Commit(),
+                    Options = options,
+                    Shape = shape,
+                    ServerGc = Machine.GcMode(serverDll),
+                };
+                await RunInAsync(options, serverDll, Path.Combine(work, shape.ToString().ToLowerInvariant()), results);
+                runs.Add(results);
+            }
         }
         finally
         {
             Cleanup(work, options.KeepData);
         }
 
-        var markdown = SchedulingReport.Markdown(results);
+        var markdown = SchedulingReport.Markdown(runs);
         Console.WriteLine();
         Console.WriteLine(markdown);
         Print.Update(options, markdown, SchedulingReport.Begin, SchedulingReport.End);
-        return results.Scheduled!.Creates.Errors + results.Baseline!.Creates.Errors > 0 ? 1 : 0;
+        return runs.Sum(r => r.Scheduled!.Creates.Errors + r.Baseline!.Creates.Errors) > 0 ? 1 : 0;
     }
 
     private static async Task RunInAsync(Options options, string serverDll, string work, SchedulingResults results)
     {
         var startClock = Stopwatch.StartNew();
-        using var cluster = await BenchCluster.StartAsync(serverDll, work, options.Nodes, options.ChildEnvironment);
+        Directory.CreateDirectory(work);
+        using var cluster = await BenchCluster.StartAsync(serverDll, work, options.Nodes, options.ChildEnvironment, results.Shape);
         results.NodesRegistered = startClock.Elapsed;
         Console.WriteLine($"  {options.Nodes:N0} nodes registered after {results.NodesRegistered.TotalSeconds:F1} s");
         await cluster.StartSchedulerAsync(options.SchedulerEnvironment);
@@ -105,23 +115,23 @@ internal static class SchedulingRun
         }
 
         // Upstream's initPods: scheduled before measuring, which also warms both processes up.
-        var init = await BatchAsync(cluster, watcher, sampler, options, "init", options.InitPods, preset: false);
+        var init = await BatchAsync(cluster, watcher, sampler, options, results.Shape, "init", options.InitPods, preset: false);
         Console.WriteLine($"  init: {init.Pods:N0} pods bound in {init.FirstSendToLastBound.TotalSeconds:F1} s");
 
-        results.Scheduled = await BatchAsync(cluster, watcher, sampler, options, "measure", options.Pods, preset: false);
-        results.Baseline = await BatchAsync(cluster, watcher, sampler, options, "baseline", options.Pods, preset: true);
+        results.Scheduled = await BatchAsync(cluster, watcher, sampler, options, results.Shape, "measure", options.Pods, preset: false);
+        results.Baseline = await BatchAsync(cluster, watcher, sampler, options, results.Shape, "baseline", options.Pods, preset: true);
         results.ServerEndRss = cluster.Server.RssBytes();
         results.SchedulerEndRss = cluster.Scheduler.RssBytes();
     }
 
     private static async Task<BatchResult> BatchAsync(
-        BenchCluster cluster, PodWatcher watcher, RssSampler sampler, Options options, string ns, int count, bool preset)
+        BenchCluster cluster, PodWatcher watcher, RssSampler sampler, Options options, NodeShape shape, string ns, int count, bool preset)
     {
         var label = preset ? "baseline: pods created with nodeName preset" : $"{ns}: pods created without nodeName, scheduled";
         var bodies = new byte[count][];
         for (var i = 0; i < count; i++)
         {
-            bodies[i] = PodPayload.Pod(ns, PodPayload.Name(i), preset ? PodPayload.NodeName(i, options.Nodes) : null);
+            bodies[i] = PodPayload.Pod(ns, PodPayload.Name(i), preset ? PodPayload.NodeName(i, options.Nodes, shape) : null);
         }
 
         var sent = new long[count];

@@ -21,15 +21,21 @@ internal sealed partial class SchedulerCore
     // Events hold at most 1 kB of message (upstream truncates FailedScheduling messages to fit).
     private const int MaxEventMessage = 1024;
 
+    private const int MaxConcurrentBindings = 64;
+
     private async Task BindAsync(SchedulingFramework fwk, CycleState state, QueuedPodInfo queued, string host, CancellationToken ct)
     {
         var pod = queued.PodInfo;
         Status? status;
+        var slot = false;
         try
         {
             status = await fwk.WaitOnPermitAsync(pod);
             if (Status.IsSuccess(status))
             {
+                // Taken after the permit wait: a pod waiting for its gang must not hold a slot others need.
+                await _bindSlots.Writer.WriteAsync(true, ct);
+                slot = true;
                 status = await fwk.RunPreBindAsync(state, pod, host, ct);
             }
 
@@ -52,6 +58,13 @@ internal sealed partial class SchedulerCore
 #pragma warning restore CA1031
         {
             status = Status.FromException(e);
+        }
+        finally
+        {
+            if (slot)
+            {
+                _bindSlots.Reader.TryRead(out _);
+            }
         }
 
         if (Status.IsSuccess(status))

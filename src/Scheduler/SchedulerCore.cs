@@ -23,6 +23,12 @@ internal sealed partial class SchedulerCore
     private readonly Dictionary<string, EventRecorder> _recorders = new(StringComparer.Ordinal);
     private readonly Lock _bindingsLock = new();
     private readonly HashSet<Task> _bindings = [];
+
+    // Binding cycles run in the background, but at most this many talk to the API server at once: a burst of pods
+    // must not exceed the server's in-flight limit (200 mutating requests) and meet 429s, as client-go's rate limiter
+    // keeps upstream's scheduler from doing.
+    // A bounded channel is the counting semaphore: writing takes a slot, reading one back frees it.
+    private readonly System.Threading.Channels.Channel<bool> _bindSlots = System.Threading.Channels.Channel.CreateBounded<bool>(MaxConcurrentBindings);
     private int _nextStartNodeIndex;
     private readonly List<NodeInfo> _feasible = [];
     private long[] _totals = new long[256];

@@ -324,6 +324,38 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task List_ContinuationAtOldRevision_CountsRemainingAsOfThatRevision()
+    {
+        for (int i = 0; i < 8; i++)
+        {
+            await Store.CreateAsync($"/registry/pods/p{i}", Bytes($"v{i}"));
+        }
+
+        ListResult first = await Store.ListAsync("/registry/pods/", new ListRequest { Limit = 1 });
+        Assert.Equal(7, first.RemainingCount);
+
+        // Every kind of change after the first page: deleted, deleted and recreated, updated twice, created and
+        // deleted again, created, and writes outside the range. None may change what the old revision counts.
+        await Store.DeleteAsync("/registry/pods/p2", 0);
+        await Store.DeleteAsync("/registry/pods/p3", 0);
+        await Store.CreateAsync("/registry/pods/p3", Bytes("again"));
+        WriteResult updated = await Store.UpdateAsync("/registry/pods/p4", Bytes("x"), (await Store.GetAsync("/registry/pods/p4")).Value!.ModRevision);
+        await Store.UpdateAsync("/registry/pods/p4", Bytes("y"), updated.Revision);
+        await Store.CreateAsync("/registry/pods/p5a", Bytes("brief"));
+        await Store.DeleteAsync("/registry/pods/p5a", 0);
+        await Store.CreateAsync("/registry/pods/p6a", Bytes("new"));
+        await Store.CreateAsync("/registry/podsx/other", Bytes("v"));
+
+        ListResult second = await Store.ListAsync("/registry/pods/", new ListRequest { Limit = 2, Revision = first.Revision, StartAfterKey = "/registry/pods/p0" });
+        Assert.Equal(["/registry/pods/p1", "/registry/pods/p2"], Keys(second));
+        Assert.Equal(5, second.RemainingCount);
+
+        ListResult current = await Store.ListAsync("/registry/pods/", new ListRequest { Limit = 2, StartAfterKey = "/registry/pods/p0" });
+        Assert.Equal(["/registry/pods/p1", "/registry/pods/p3"], Keys(current));
+        Assert.Equal(5, current.RemainingCount);
+    }
+
+    [Fact]
     public async Task List_WithLimitAtNewestRevision_ReportsMoreAndRemainingCount()
     {
         for (int i = 0; i < 4; i++)

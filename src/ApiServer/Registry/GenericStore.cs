@@ -143,30 +143,18 @@ internal sealed partial class GenericStore(StorageCache cache, IStrategyCatalog 
         }
 
         var (items, revision) = cache.Snapshot(info);
-        IEnumerable<StoredObject> source;
-        var fromCache = atRevision == 0 || atRevision == revision;
-        if (fromCache)
+        if (atRevision != 0 && atRevision != revision)
         {
-            source = ResourceCache.Range(items, prefix, startAfter);
-            atRevision = revision;
-        }
-        else
-        {
-            var fromStorage = await ListFromStorageAsync(info, prefix, startAfter, atRevision, ct);
-            if (!fromStorage.IsOk)
-            {
-                return fromStorage.Error!;
-            }
-
-            source = fromStorage.Value!;
+            return await ListFromStorageAsync(info, prefix, startAfter, atRevision, query, ct);
         }
 
+        atRevision = revision;
         var limit = query.Limit > 0 ? query.Limit : int.MaxValue;
         var page = new List<StoredObject>(Math.Min(limit, 1024));
         StoredObject? last = null;
         var more = false;
         long remaining = 0;
-        foreach (var item in source)
+        foreach (var item in ResourceCache.Range(items, prefix, startAfter))
         {
             if (query.Filter is not null && !query.Filter(item))
             {
@@ -176,20 +164,13 @@ internal sealed partial class GenericStore(StorageCache cache, IStrategyCatalog 
             if (page.Count == limit)
             {
                 more = true;
-                if (query.HasSelectors)
-                {
-                    break;
-                }
-
-                if (fromCache)
+                if (!query.HasSelectors)
                 {
                     // Count the rest by position in the sorted snapshot instead of walking it.
                     remaining = ResourceCache.CountInRange(items, prefix, last!.Key);
-                    break;
                 }
 
-                remaining++;
-                continue;
+                break;
             }
 
             page.Add(item);
@@ -200,14 +181,24 @@ internal sealed partial class GenericStore(StorageCache cache, IStrategyCatalog 
         return new ListPage(page, atRevision, next, more && !query.HasSelectors ? remaining : null);
     }
 
-    private async ValueTask<Outcome<IEnumerable<StoredObject>>> ListFromStorageAsync(ResourceInfo info, string prefix, string? startAfter, long revision, CancellationToken ct)
+    /// <summary>
+    /// A page at an older revision (a continuation, or resourceVersionMatch=Exact) from storage. Only what the page needs
+    /// is read and decoded: without a filter one storage page of the limit is the answer and the store counts what
+    /// remains; with one, storage pages are read until the answer is full or the range ends.
+    /// </summary>
+    private async ValueTask<Outcome<ListPage>> ListFromStorageAsync(ResourceInfo info, string prefix, string? startAfter, long revision, ListQuery query, CancellationToken ct)
     {
-        var result = new List<StoredObject>();
+        var limit = query.Limit > 0 ? query.Limit : int.MaxValue;
+        var page = new List<StoredObject>(Math.Min(limit, 1024));
+        StoredObject? last = null;
+        var more = false;
+        long? remaining = null;
         var after = startAfter;
-        while (true)
+        while (!more)
         {
-            var page = await cache.Store.ListAsync(prefix, new ListRequest { Revision = revision, Limit = 5000, StartAfterKey = after }, ct);
-            switch (page.Status)
+            var request = query.Filter is null && limit != int.MaxValue ? limit - page.Count : 5000;
+            var result = await cache.Store.ListAsync(prefix, new ListRequest { Revision = revision, Limit = request, StartAfterKey = after }, ct);
+            switch (result.Status)
             {
                 case ReadStatus.Expired:
                     return ApiError.Expired("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.");
@@ -215,21 +206,43 @@ internal sealed partial class GenericStore(StorageCache cache, IStrategyCatalog 
                     return ApiError.ResourceVersionTooLarge();
             }
 
-            foreach (var kv in page.Items)
+            foreach (var kv in result.Items)
             {
+                after = kv.Key;
                 var obj = ObjectCodec.Decode(kv.Value.Span, info.StoredType);
                 obj.Metadata.ResourceVersion = ObjectCodec.FormatRevision(kv.ModRevision);
                 ObjectCodec.SetTypeMeta(obj, StorageInfo(info));
-                result.Add(new StoredObject { Key = kv.Key, ModRevision = kv.ModRevision, Object = obj, Json = ObjectCodec.Encode(obj) });
+                var item = new StoredObject { Key = kv.Key, ModRevision = kv.ModRevision, Object = obj, Json = ObjectCodec.Encode(obj) };
+                if (query.Filter is not null && !query.Filter(item))
+                {
+                    continue;
+                }
+
+                if (page.Count == limit)
+                {
+                    // With a filter, a further match is what proves there is more.
+                    more = true;
+                    break;
+                }
+
+                page.Add(item);
+                last = item;
             }
 
-            if (!page.More || page.Items.Count == 0)
+            if (!result.More || result.Items.Count == 0)
             {
-                return result;
+                break;
             }
 
-            after = page.Items[^1].Key;
+            if (query.Filter is null && page.Count == limit)
+            {
+                more = true;
+                remaining = query.HasSelectors ? null : result.RemainingCount;
+            }
         }
+
+        string? next = more && last is not null ? ContinueToken.Encode(revision, last.Key[KindCatalog.KeyPrefix(info).Length..]) : null;
+        return new ListPage(page, revision, next, more ? remaining : null);
     }
 
     private ResourceInfo StorageInfo(ResourceInfo info) => cache.For(info).Info;

@@ -15,10 +15,14 @@ public sealed class SqliteStore : IKeyValueStore
 
     private const string CountCurrent = "SELECT COUNT(*) FROM kv WHERE key > $p0 AND key < $p1";
 
+    // The keys live at an old revision are the live keys untouched since it (kv.mod_rev <= rev) plus, of the keys
+    // written after it, those whose last write at or before it was not a delete. Only the writes since the revision
+    // are visited, so a continuation page over a large range costs what changed since its first page, not the range.
     private const string CountAtRevision = """
-        SELECT COUNT(*) FROM log AS l INDEXED BY log_key_rev_deleted
-        WHERE l.key > $p0 AND l.key < $p1 AND l.rev <= $p2 AND l.deleted = 0
-          AND NOT EXISTS (SELECT 1 FROM log AS n WHERE n.key = l.key AND n.rev > l.rev AND n.rev <= $p2)
+        SELECT (SELECT COUNT(*) FROM kv WHERE key > $p0 AND key < $p1 AND mod_rev <= $p2)
+             + (SELECT COUNT(*) FROM (SELECT DISTINCT key FROM log WHERE rev > $p2 AND key > $p0 AND key < $p1) AS c
+                WHERE (SELECT o.deleted FROM log AS o INDEXED BY log_key_rev_deleted
+                       WHERE o.key = c.key AND o.rev <= $p2 ORDER BY o.rev DESC LIMIT 1) = 0)
         """;
 
     private const string Get = """

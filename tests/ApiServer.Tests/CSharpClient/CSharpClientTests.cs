@@ -234,15 +234,49 @@ public sealed class CSharpClientTests(ClusterFixture cluster)
         // Objects created after the first page are not in the later pages: they come from the same snapshot.
         await Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "p9" } }, ns);
         var names = first.Items.Select(c => c.Metadata.Name).ToList();
+        var remaining = new List<long?>();
         var token = first.Metadata.ContinueProperty;
         while (!string.IsNullOrEmpty(token))
         {
             var page = await Client.CoreV1.ListNamespacedConfigMapAsync(ns, limit: 2, continueParameter: token);
             Assert.Equal(first.Metadata.ResourceVersion, page.Metadata.ResourceVersion);
             names.AddRange(page.Items.Select(c => c.Metadata.Name));
+            remaining.Add(page.Metadata.RemainingItemCount);
             token = page.Metadata.ContinueProperty;
         }
 
         Assert.Equal(["p0", "p1", "p2", "p3", "p4"], names);
+        Assert.Equal([1, null], remaining);
+    }
+
+    [Fact]
+    public async Task List_pages_with_a_selector_at_the_first_pages_revision_leave_out_remainingItemCount()
+    {
+        var ns = await cluster.CreateNamespaceAsync("cs-selpages");
+        for (var i = 0; i < 6; i++)
+        {
+            var labels = new Dictionary<string, string> { ["half"] = i % 2 == 0 ? "even" : "odd" };
+            await Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = $"s{i}", Labels = labels } }, ns);
+        }
+
+        var first = await Client.CoreV1.ListNamespacedConfigMapAsync(ns, labelSelector: "half=even", limit: 1);
+        Assert.Equal(["s0"], first.Items.Select(c => c.Metadata.Name));
+        Assert.Null(first.Metadata.RemainingItemCount);
+
+        // Changes after the first page, to matching and to other objects, stay out of the later pages.
+        await Client.CoreV1.DeleteNamespacedConfigMapAsync("s2", ns);
+        await Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "s3a", Labels = new Dictionary<string, string> { ["half"] = "even" } } }, ns);
+        var names = first.Items.Select(c => c.Metadata.Name).ToList();
+        var token = first.Metadata.ContinueProperty;
+        while (!string.IsNullOrEmpty(token))
+        {
+            var page = await Client.CoreV1.ListNamespacedConfigMapAsync(ns, labelSelector: "half=even", limit: 1, continueParameter: token);
+            Assert.Equal(first.Metadata.ResourceVersion, page.Metadata.ResourceVersion);
+            Assert.Null(page.Metadata.RemainingItemCount);
+            names.AddRange(page.Items.Select(c => c.Metadata.Name));
+            token = page.Metadata.ContinueProperty;
+        }
+
+        Assert.Equal(["s0", "s2", "s4"], names);
     }
 }
