@@ -27,9 +27,16 @@ internal sealed class AdmissionChain
 
     public void Attach(StorageCache cache) => _cache = cache;
 
-    public ValueTask<ApiError?> AdmitCreateAsync(ResourceInfo info, IKubernetesObject<V1ObjectMeta> obj, CancellationToken ct)
+    public async ValueTask<ApiError?> AdmitCreateAsync(ResourceInfo info, IKubernetesObject<V1ObjectMeta> obj, CancellationToken ct)
     {
         var error = NamespaceLifecycle(info, obj);
+        if (error is { Code: 404 } && _cache is not null)
+        {
+            // As upstream's live lookup on a miss: a namespace created a moment ago may not have reached the cache yet.
+            await _cache.WaitUntilFreshAsync(ct);
+            error = NamespaceLifecycle(info, obj);
+        }
+
         if (error is null && info.Group.Length == 0 && info.Resource == "pods" && obj is V1Pod pod)
         {
             error = _limitRanger.AdmitPodCreate(pod, pod.Metadata.NamespaceProperty ?? string.Empty) ?? _priority.AdmitPodCreate(pod);
@@ -39,7 +46,7 @@ internal sealed class AdmissionChain
             error = _priority.AdmitPriorityClass(priorityClass);
         }
 
-        return ValueTask.FromResult(error);
+        return error;
     }
 
     private ApiError? NamespaceLifecycle(ResourceInfo info, IKubernetesObject<V1ObjectMeta> obj)
